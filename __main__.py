@@ -1,0 +1,9 @@
+"""Encrypted RDS: a customer managed KMS key and a database encrypted with it, for this stack."""
+
+import pulumi
+
+from infrastructure import deploy
+from stack_config import load_stack_config
+
+for name, value in deploy(load_stack_config()).items():
+    pulumi.export(name, value)

@@ -1,0 +1,153 @@
+"""An Aurora cluster, encrypted at cluster level with a customer managed key, and its instances."""
+
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .database_settings import (
+    DEFAULT_BACKUP_RETENTION_DAYS,
+    DEFAULT_MASTER_USERNAME,
+    check_database_args,
+    default_identifier,
+    deletion_inputs,
+    master_user_secret_arn,
+    performance_insights_inputs,
+    subnet_group,
+)
+from .options import child_options
+from .rules import check_aurora_engine, check_instance_count
+from .validation import ArgumentChecks
+
+DEFAULT_INSTANCE_COUNT = 2
+
+
+class EncryptedClusterArgs(TypedDict):
+    kms_key_arn: pulumi.Input[str]
+    """ARN of the customer managed KMS key (in the cluster's region) for storage, backups, snapshots, the master user secret and Performance Insights. Never an alias, a key id or aws/rds."""
+    engine: str
+    """Aurora engine: aurora-postgresql or aurora-mysql."""
+    instance_class: str
+    """Instance class of every cluster instance, such as db.r7g.large or db.t4g.medium."""
+    subnet_ids: Sequence[str]
+    """Private subnet ids in at least two Availability Zones, for the DB subnet group."""
+    vpc_security_group_ids: Sequence[str]
+    """Security group ids that control access to the cluster."""
+    engine_version: NotRequired[str]
+    """Engine version, such as 16.4. Defaults to the engine's default."""
+    identifier: NotRequired[str]
+    """Cluster identifier; instances are named <identifier>-<n>. Defaults to the resource name."""
+    instance_count: NotRequired[int]
+    """Number of instances: one writer and the rest readers, 1 to 16. Defaults to 2."""
+    db_name: NotRequired[str]
+    """Name of the database created at launch."""
+    master_username: NotRequired[str]
+    """Master user name. Defaults to app_admin. Its password is generated and kept by RDS in Secrets Manager, encrypted with kms_key_arn."""
+    backup_retention_days: NotRequired[int]
+    """Days of automated backups, 1 to 35. Defaults to 7."""
+    deletion_protection: NotRequired[bool]
+    """Refuse deletion of the cluster. Defaults to true."""
+    final_snapshot: NotRequired[bool]
+    """Take a final snapshot (<identifier>-final) and keep automated backups when the cluster is deleted. Defaults to true."""
+    performance_insights: NotRequired[bool]
+    """Turn on Performance Insights on every instance, encrypted with kms_key_arn. Defaults to false."""
+    performance_insights_retention_days: NotRequired[int]
+    """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
+    log_exports: NotRequired[Sequence[str]]
+    """Log types to publish to CloudWatch Logs, such as postgresql for aurora-postgresql."""
+    region: NotRequired[str]
+    """Region to create the cluster in. Defaults to the provider's region; the key must be in the same region."""
+    tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Tags for the cluster, its instances, subnet group and snapshots."""
+
+
+class EncryptedCluster(pulumi.ComponentResource):
+    """An Aurora cluster whose storage is encrypted with a customer managed key set at cluster level (a default Aurora cluster may be encrypted with an AWS owned key), with its instances."""
+
+    cluster_arn: pulumi.Output[str]
+    """ARN of the cluster."""
+    cluster_identifier: pulumi.Output[str]
+    """Cluster identifier."""
+    endpoint: pulumi.Output[str]
+    """Writer endpoint."""
+    reader_endpoint: pulumi.Output[str]
+    """Load-balanced reader endpoint."""
+    port: pulumi.Output[int]
+    """Port the engine listens on."""
+    master_user_secret_arn: pulumi.Output[str]
+    """ARN of the Secrets Manager secret holding the master credentials."""
+    kms_key_arn: pulumi.Output[str]
+    """ARN of the key the cluster, its backups and snapshots are encrypted with."""
+
+    def __init__(self, name: str, args: EncryptedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        identifier = default_identifier(name, args)
+        instance_count = args.get("instance_count", DEFAULT_INSTANCE_COUNT)
+
+        checks = ArgumentChecks(f"EncryptedCluster '{name}'")
+        check_database_args(checks, args, identifier, check_aurora_engine)
+        checks.check("instance_count", instance_count, check_instance_count)
+        checks.raise_if_any()
+
+        super().__init__("encryptedrds:index:EncryptedCluster", name, None, opts)
+
+        subnets = subnet_group(name, self, args, opts)
+        key_arn = args["kms_key_arn"]
+        cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            cluster_identifier=identifier,
+            engine=args["engine"],
+            engine_version=args.get("engine_version"),
+            database_name=args.get("db_name") or None,
+            master_username=args.get("master_username", DEFAULT_MASTER_USERNAME),
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=key_arn,
+            # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.html:
+            # encryption and its key belong to the cluster; every instance inherits them.
+            storage_encrypted=True,
+            kms_key_id=key_arn,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=args["vpc_security_group_ids"],
+            backup_retention_period=args.get("backup_retention_days", DEFAULT_BACKUP_RETENTION_DAYS),
+            copy_tags_to_snapshot=True,
+            enabled_cloudwatch_logs_exports=list(args.get("log_exports") or []),
+            region=args.get("region"),
+            tags=args.get("tags"),
+            **deletion_inputs(args, identifier),
+            opts=child_options(self, opts),
+        )
+        for index in range(instance_count):
+            aws.rds.ClusterInstance(
+                f"{name}-instance-{index}",
+                identifier=f"{identifier}-{index}",
+                cluster_identifier=cluster.id,
+                engine=args["engine"],
+                engine_version=args.get("engine_version"),
+                instance_class=args["instance_class"],
+                db_subnet_group_name=subnets.name,
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+                region=args.get("region"),
+                tags=args.get("tags"),
+                **performance_insights_inputs(args, key_arn),
+                opts=child_options(self, opts),
+            )
+
+        self.cluster_arn = cluster.arn
+        self.cluster_identifier = cluster.cluster_identifier
+        self.endpoint = cluster.endpoint
+        self.reader_endpoint = cluster.reader_endpoint
+        self.port = cluster.port
+        self.master_user_secret_arn = master_user_secret_arn(cluster.master_user_secrets)
+        self.kms_key_arn = cluster.kms_key_id
+        self.register_outputs(
+            {
+                "cluster_arn": self.cluster_arn,
+                "cluster_identifier": self.cluster_identifier,
+                "endpoint": self.endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "port": self.port,
+                "master_user_secret_arn": self.master_user_secret_arn,
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )

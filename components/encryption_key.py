@@ -1,0 +1,124 @@
+"""A symmetric customer managed KMS key for RDS, with its key policy and alias."""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .key_policy import rds_key_policy
+from .options import child_options
+from .rules import (
+    check_account_ids,
+    check_deletion_window,
+    check_key_alias,
+    check_principal_arns,
+    check_region,
+    check_rotation_period,
+)
+from .validation import ArgumentChecks
+
+DEFAULT_DELETION_WINDOW_DAYS = 30
+DEFAULT_ROTATION_PERIOD_DAYS = 365
+
+
+class EncryptionKeyArgs(TypedDict):
+    alias: NotRequired[str]
+    """Alias name, such as `alias/orders-db`. Defaults to `alias/<resource name>`. Consumers get the key ARN, never the alias."""
+    description: NotRequired[pulumi.Input[str]]
+    """What the key protects; shown in the KMS console."""
+    deletion_window_days: NotRequired[int]
+    """Days KMS waits before deleting the key once deletion is scheduled: 7 to 30. Defaults to 30."""
+    rotation_period_days: NotRequired[int]
+    """Days between automatic rotations of the key material: 90 to 2560. Defaults to 365. Rotation is always on."""
+    administrator_arns: NotRequired[Sequence[str]]
+    """IAM role or user ARNs that manage the key (no data access)."""
+    user_arns: NotRequired[Sequence[str]]
+    """IAM role or user ARNs that may use the key directly, and attach it to AWS resources through grants."""
+    shared_account_ids: NotRequired[Sequence[str]]
+    """12-digit AWS accounts allowed to use the key to copy snapshots shared with them."""
+    region: NotRequired[str]
+    """Region to create the key in. Defaults to the provider's region."""
+    tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Tags for the key."""
+
+
+class EncryptionKey(pulumi.ComponentResource):
+    """A symmetric customer managed KMS key with rotation on, for RDS and its master user secret."""
+
+    key_arn: pulumi.Output[str]
+    """The key ARN: what every `kms_key_id` must be given (never the alias or key id)."""
+    key_id: pulumi.Output[str]
+    """The key id."""
+    alias_name: pulumi.Output[str]
+    """The alias name, for people and the console."""
+    region: pulumi.Output[str]
+    """The region the key lives in."""
+
+    def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        alias = args.get("alias") or f"alias/{name}"
+        deletion_window = args.get("deletion_window_days", DEFAULT_DELETION_WINDOW_DAYS)
+        rotation_period = args.get("rotation_period_days", DEFAULT_ROTATION_PERIOD_DAYS)
+        administrators = list(args.get("administrator_arns") or [])
+        users = list(args.get("user_arns") or [])
+        shared_accounts = list(args.get("shared_account_ids") or [])
+        region = args.get("region")
+
+        checks = ArgumentChecks(f"EncryptionKey '{name}'")
+        checks.check("alias", alias, check_key_alias)
+        checks.check("deletion_window_days", deletion_window, check_deletion_window)
+        checks.check("rotation_period_days", rotation_period, check_rotation_period)
+        checks.check("administrator_arns", administrators, check_principal_arns)
+        checks.check("user_arns", users, check_principal_arns)
+        checks.check("shared_account_ids", shared_accounts, check_account_ids)
+        checks.check("region", region, check_region)
+        checks.raise_if_any()
+
+        super().__init__("encryptedrds:index:EncryptionKey", name, None, opts)
+
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        partition = aws.get_partition_output(opts=invoke_opts).partition
+        key_region: pulumi.Input[str] = region or aws.get_region_output(opts=invoke_opts).region
+        policy = pulumi.Output.all(account_id, key_region, partition).apply(
+            lambda values: json.dumps(
+                rds_key_policy(
+                    account_id=values[0],
+                    region=values[1],
+                    partition=values[2],
+                    administrator_arns=administrators,
+                    user_arns=users,
+                    shared_account_ids=shared_accounts,
+                )
+            )
+        )
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=args.get("description") or f"Encrypts RDS storage, snapshots and secrets ({name})",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            rotation_period_in_days=rotation_period,
+            deletion_window_in_days=deletion_window,
+            policy=policy,
+            region=region,
+            tags=args.get("tags"),
+            opts=child_options(self, opts),
+        )
+        key_alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=alias,
+            target_key_id=key.key_id,
+            region=region,
+            opts=child_options(self, opts),
+        )
+
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.alias_name = key_alias.name
+        self.region = pulumi.Output.from_input(key_region)
+        self.register_outputs(
+            {"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name, "region": self.region}
+        )

@@ -1,0 +1,292 @@
+"""AWS rules for encrypted RDS, as small pure functions.
+
+Each check takes plain values and returns ``None`` when the value is acceptable, or one
+sentence saying what is wrong and how to fix it. The same functions validate the stack
+configuration (``stack_config.py``) and the components' arguments, so a rule is written once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+#: Engines an ``EncryptedDatabase`` (one RDS DB instance) can run, encrypted.
+INSTANCE_ENGINES = frozenset(
+    {
+        "postgres",
+        "mysql",
+        "mariadb",
+        "oracle-ee",
+        "oracle-ee-cdb",
+        "oracle-se2",
+        "oracle-se2-cdb",
+        "sqlserver-ee",
+        "sqlserver-se",
+        "sqlserver-web",
+    }
+)
+#: Engines an ``EncryptedCluster`` (Aurora) can run.
+AURORA_ENGINES = frozenset({"aurora-postgresql", "aurora-mysql"})
+
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html
+# ("Availability of Amazon RDS encryption"): these classes do not support encryption, and
+# "Encryption at rest is not available for DB instances running SQL Server Express Edition".
+UNENCRYPTABLE_ENGINES = frozenset({"sqlserver-ex"})
+UNENCRYPTABLE_CLASS_PATTERN = re.compile(r"^db\.(m1\.[a-z0-9]+|m2\.[a-z0-9]+|t2\.micro)$")
+
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
+# and the per-engine pages it links: the log types each engine can publish to CloudWatch Logs.
+LOG_EXPORTS_BY_ENGINE: dict[str, frozenset[str]] = {
+    "postgres": frozenset({"postgresql", "upgrade", "iam-db-auth-error"}),
+    "mysql": frozenset({"audit", "error", "general", "slowquery", "iam-db-auth-error"}),
+    "mariadb": frozenset({"audit", "error", "general", "slowquery", "iam-db-auth-error"}),
+    "oracle": frozenset({"alert", "audit", "listener", "trace", "oemagent"}),
+    "sqlserver": frozenset({"agent", "error"}),
+    "aurora-postgresql": frozenset({"postgresql", "instance", "iam-db-auth-error"}),
+    "aurora-mysql": frozenset({"audit", "error", "general", "slowquery", "iam-db-auth-error"}),
+}
+
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+_PARTITION = "|".join(re.escape(p) for p in _PARTITIONS)
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
+REGION_PATTERN = re.compile(rf"^{_REGION}$")
+# https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN: a key ARN
+# names its region and account; the key id is a UUID, or mrk-<32 hex> for a multi-Region key.
+_KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+KEY_ARN_PATTERN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):kms:(?P<region>{_REGION}):(?P<account>\d{{12}}):key/{_KEY_ID}$"
+)
+_BARE_KEY_ID_PATTERN = re.compile(rf"^{_KEY_ID}$")
+_IAM_PRINCIPAL_PATTERN = re.compile(rf"^arn:(?:{_PARTITION}):iam::\d{{12}}:(?:root|role/\S+|user/\S+)$")
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+
+
+def _listing(values: Iterable[str]) -> str:
+    return ", ".join(sorted(values))
+
+
+def engine_family(engine: str) -> str:
+    """The engine family that decides log types and naming rules (``oracle-se2`` -> ``oracle``)."""
+    for family in ("oracle", "sqlserver"):
+        if engine.startswith(family + "-"):
+            return family
+    return engine
+
+
+def check_instance_engine(engine: str) -> str | None:
+    if engine in UNENCRYPTABLE_ENGINES:
+        return (
+            f"engine '{engine}' (SQL Server Express) cannot be encrypted at rest; "
+            "use sqlserver-web, sqlserver-se or sqlserver-ee"
+        )
+    if engine in AURORA_ENGINES:
+        return f"engine '{engine}' is Aurora, whose encryption is set on the cluster; use an EncryptedCluster"
+    if engine not in INSTANCE_ENGINES:
+        return f"engine '{engine}' is not supported; use one of {_listing(INSTANCE_ENGINES)}"
+    return None
+
+
+def check_aurora_engine(engine: str) -> str | None:
+    if engine not in AURORA_ENGINES:
+        return f"engine '{engine}' is not an Aurora engine; use one of {_listing(AURORA_ENGINES)}"
+    return None
+
+
+def check_instance_class(instance_class: str) -> str | None:
+    if not re.match(r"^db\.[a-z0-9-]+\.[a-z0-9]+$", instance_class):
+        return f"'{instance_class}' is not a DB instance class; use a class such as db.t4g.micro or db.r7g.large"
+    if UNENCRYPTABLE_CLASS_PATTERN.match(instance_class):
+        return (
+            f"instance class '{instance_class}' does not support encryption at rest "
+            "(db.m1.*, db.m2.* and db.t2.micro do not); use a current class such as db.t4g.micro or db.m7g.large"
+        )
+    return None
+
+
+def check_key_arn(value: str, expected_region: str | None) -> str | None:
+    """A key reference must be the ARN of a customer managed key in the resource's region.
+
+    RDS stores the key ARN; an alias or key id shows a diff that forces replacement on every
+    run, and the AWS managed ``aws/rds`` key cannot be shared, re-keyed or governed by a policy
+    of ours (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html).
+    """
+    fix = "pass the key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) of a customer managed key"
+    if value in ("aws/rds", "alias/aws/rds") or value.endswith(":alias/aws/rds"):
+        return f"'{value}' is the AWS managed key aws/rds, which cannot be governed or shared; {fix}"
+    if value.startswith("alias/") or ":alias/" in value:
+        return f"'{value}' is a key alias; RDS stores the key ARN, so an alias forces a replacement on every run; {fix}"
+    if _BARE_KEY_ID_PATTERN.match(value):
+        return f"'{value}' is a bare key id; {fix}"
+    match = KEY_ARN_PATTERN.match(value)
+    if not match:
+        return f"'{value}' is not a KMS key ARN; {fix}"
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html: KMS keys are
+    # specific to the region they are created in; an encrypted resource needs a key of its region.
+    if expected_region and match["region"] != expected_region:
+        return (
+            f"key '{value}' is in {match['region']} but the resource is in {expected_region}; "
+            f"KMS keys are regional: use a key created in {expected_region}"
+        )
+    return None
+
+
+def key_arn_region(value: str) -> str | None:
+    match = KEY_ARN_PATTERN.match(value)
+    return match["region"] if match else None
+
+
+def check_region(region: str) -> str | None:
+    if not REGION_PATTERN.match(region):
+        return f"'{region}' is not an AWS region name; use a name such as us-east-1 or eu-west-1"
+    return None
+
+
+def check_backup_retention(days: int) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html ("Important"):
+    # if RDS loses access to the key, the instance can only be restored from a backup. 35 is the
+    # RDS maximum (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html).
+    if days < 1:
+        return (
+            f"backup retention {days} turns automated backups off; an encrypted database that loses "
+            "its key can only be restored from a backup: use 1 to 35 days"
+        )
+    if days > 35:
+        return f"backup retention {days} exceeds the RDS maximum of 35 days; use 1 to 35 days"
+    return None
+
+
+def check_deletion_window(days: int) -> str | None:
+    # https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html: 7 to 30 days.
+    if not 7 <= days <= 30:
+        return f"deletion window {days} days is outside what KMS allows; use 7 to 30 days (30 recommended)"
+    return None
+
+
+def check_rotation_period(days: int) -> str | None:
+    # https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html: 90 to 2560 days.
+    if not 90 <= days <= 2560:
+        return f"rotation period {days} days is outside what KMS allows; use 90 to 2560 days (365 is the default)"
+    return None
+
+
+def check_key_alias(alias: str) -> str | None:
+    # https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html: alias/ prefix,
+    # alias/aws/ is reserved for AWS managed keys, 1-256 characters of [a-zA-Z0-9/_-].
+    if alias.startswith("alias/aws/"):
+        return f"alias '{alias}' uses the prefix alias/aws/, reserved for AWS managed keys; choose another name"
+    if not re.match(r"^alias/[a-zA-Z0-9/_-]{1,250}$", alias):
+        return f"alias '{alias}' must be 'alias/' followed by 1-250 letters, digits, '/', '_' or '-'"
+    return None
+
+
+def check_principal_arns(arns: Sequence[str]) -> str | None:
+    bad = [arn for arn in arns if not _IAM_PRINCIPAL_PATTERN.match(arn)]
+    if bad:
+        return (
+            f"{_listing(bad)} are not IAM role, user or account-root ARNs; "
+            "use ARNs such as arn:aws:iam::123456789012:role/DatabaseAdmins (no wildcards)"
+        )
+    return None
+
+
+def check_account_ids(account_ids: Sequence[str]) -> str | None:
+    bad = [account for account in account_ids if not ACCOUNT_ID_PATTERN.match(account)]
+    if bad:
+        return f"{_listing(bad)} are not AWS account ids; use 12-digit account ids (and never 'all', which is public)"
+    return None
+
+
+def check_identifier(identifier: str) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+    # (DBInstanceIdentifier; DBClusterIdentifier has the same constraints).
+    if not re.match(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$", identifier) or identifier.endswith("-"):
+        return (
+            f"identifier '{identifier}' must be 1-63 letters, digits or hyphens, start with a letter, "
+            "and contain no '--' and no trailing '-'"
+        )
+    return None
+
+
+def check_master_username(username: str) -> str | None:
+    # CreateDBInstance MasterUsername: starts with a letter, letters/digits/underscore; 16 is the
+    # strictest engine limit (MySQL), so the rule holds for every engine this project supports.
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$", username):
+        return f"master username '{username}' must be 1-16 letters, digits or '_' and start with a letter"
+    if username.lower() == "rdsadmin":
+        return "master username 'rdsadmin' is reserved for RDS's own maintenance user; choose another name"
+    return None
+
+
+def check_db_name(engine: str, db_name: str) -> str | None:
+    # CreateDBInstance DBName: SQL Server takes none; Oracle takes the SID (<= 8 alphanumerics).
+    family = engine_family(engine)
+    if not db_name:
+        return None
+    if family == "sqlserver":
+        return "SQL Server creates no database at launch, so a database name cannot be set; leave it empty"
+    if family == "oracle":
+        if not re.match(r"^[a-zA-Z][a-zA-Z0-9]{0,7}$", db_name):
+            return f"Oracle database name (SID) '{db_name}' must be 1-8 letters or digits, starting with a letter"
+        return None
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$", db_name):
+        return f"database name '{db_name}' must be 1-63 letters, digits or '_' and start with a letter"
+    return None
+
+
+def check_storage(allocated_gb: int, max_allocated_gb: int) -> str | None:
+    # gp3 volumes: 20 GiB to 64 TiB; storage autoscaling needs a limit above the allocation
+    # (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
+    if not 20 <= allocated_gb <= 65536:
+        return f"allocated storage {allocated_gb} GiB is outside gp3's 20 to 65536 GiB"
+    if max_allocated_gb <= allocated_gb or max_allocated_gb > 65536:
+        return (
+            f"storage autoscaling limit {max_allocated_gb} GiB must be above the allocated {allocated_gb} GiB "
+            "and at most 65536 GiB"
+        )
+    return None
+
+
+def check_performance_insights_retention(days: int) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.Overview.cost.html:
+    # 7 days (free tier), or a number of months times 31, up to 731 (2 years).
+    if days == 7 or (days % 31 == 0 and 31 <= days <= 713) or days == 731:
+        return None
+    return f"Performance Insights retention {days} days is not allowed; use 7, a multiple of 31 up to 713, or 731"
+
+
+def check_log_exports(engine: str, exports: Sequence[str]) -> str | None:
+    allowed = LOG_EXPORTS_BY_ENGINE.get(engine_family(engine))
+    if allowed is None:
+        return None
+    unknown = [log for log in exports if log not in allowed]
+    if unknown:
+        return f"{_listing(unknown)} cannot be exported by {engine}; choose from {_listing(allowed)}"
+    return None
+
+
+def check_subnet_ids(subnet_ids: Sequence[str]) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html:
+    # a DB subnet group needs subnets in at least two Availability Zones.
+    bad = [subnet for subnet in subnet_ids if not re.match(r"^subnet-[0-9a-f]{8,17}$", subnet)]
+    if bad:
+        return f"{_listing(bad)} are not subnet ids; use ids such as subnet-0123456789abcdef0"
+    if len(set(subnet_ids)) < 2:
+        return "a DB subnet group needs subnets in at least two Availability Zones; list two or more private subnet ids"
+    return None
+
+
+def check_security_group_ids(group_ids: Sequence[str]) -> str | None:
+    bad = [group for group in group_ids if not re.match(r"^sg-[0-9a-f]{8,17}$", group)]
+    if bad:
+        return f"{_listing(bad)} are not security group ids; use ids such as sg-0123456789abcdef0"
+    if not group_ids:
+        return (
+            "no security group given, so RDS would attach the VPC's default group; list at least one security group id"
+        )
+    return None
+
+
+def check_instance_count(count: int) -> str | None:
+    if not 1 <= count <= 16:
+        return f"instance count {count} is outside Aurora's 1 writer plus up to 15 readers; use 1 to 16"
+    return None

@@ -1,0 +1,273 @@
+"""Run the real program for a stack under Pulumi's mock runtime and record what it registers.
+
+This is what tests, the offline preview and the benchmarks share: no Pulumi CLI and no AWS
+account are needed. The stack's configuration is assembled the way the CLI does it (Pulumi.yaml
+defaults, then Pulumi.<stack>.yaml), every RegisterResource request is recorded with its options,
+and AWS-computed values are deterministic placeholders.
+"""
+
+import asyncio
+import json
+import runpy
+import sys
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+#: The only data sources the program may call; everything else comes from config.
+ALLOWED_INVOKES = frozenset(
+    {
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getRegion:getRegion",
+        "aws:index/getPartition:getPartition",
+    }
+)
+_DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433}
+
+
+@dataclass
+class RecordedResource:
+    """One RegisterResource request, with the options the engine would see."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    provider: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    retain_on_delete: bool
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StackRun:
+    stack: str
+    config: dict[str, str]
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    invokes: list[str]
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> RecordedResource:
+        found = self.of_type(type_)
+        assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def _engine_port(engine: str) -> int:
+    for family, port in _DEFAULT_PORTS.items():
+        if engine.removeprefix("aurora-").startswith(family):
+            return port
+    return 5432
+
+
+class AwsMocks(Mocks):
+    """Answers the three allowed data sources and gives resources AWS-like computed values."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.invokes: list[str] = []
+
+    def call(self, args: MockCallArgs):
+        self.invokes.append(args.token)
+        if args.token not in ALLOWED_INVOKES:
+            raise NotImplementedError(f"the program may call only {sorted(ALLOWED_INVOKES)}; it called {args.token}")
+        if args.token.endswith("getCallerIdentity"):
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/offline-preview",
+                "userId": "AIDAOFFLINEPREVIEW",
+                "id": ACCOUNT_ID,
+            }
+        if args.token.endswith("getRegion"):
+            region = args.args.get("region") or self.region
+            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        return {
+            "partition": PARTITION,
+            "dnsSuffix": "amazonaws.com",
+            "reverseDnsPrefix": "com.amazonaws",
+            "id": PARTITION,
+        }
+
+    def new_resource(self, args: MockResourceArgs):
+        inputs = args.inputs
+        region = inputs.get("region") or self.region
+        placeholder = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{args.typ}/{args.name}"))
+        outputs = dict(inputs)
+        resource_id = args.name
+        if args.typ == "aws:kms/key:Key":
+            resource_id = placeholder
+            outputs |= {"keyId": placeholder, "arn": f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{placeholder}"}
+        elif args.typ == "aws:kms/alias:Alias":
+            resource_id = inputs.get("name", args.name)
+            outputs["arn"] = f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:{resource_id}"
+        elif args.typ == "aws:rds/subnetGroup:SubnetGroup":
+            resource_id = inputs.get("name") or f"{args.name}-{placeholder[:7]}"
+            outputs["name"] = resource_id
+        elif args.typ in ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster"):
+            resource_id = inputs.get("identifier") or inputs.get("clusterIdentifier") or args.name
+            kind = "db" if args.typ.endswith("Instance") else "cluster"
+            address = f"{resource_id}.{'cluster-' if kind == 'cluster' else ''}c0ffee000000.{region}.rds.amazonaws.com"
+            port = int(inputs.get("port") or _engine_port(str(inputs.get("engine", ""))))
+            outputs |= {
+                "arn": f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:{kind}:{resource_id}",
+                "address": address,
+                "endpoint": address if kind == "cluster" else f"{address}:{port}",
+                "readerEndpoint": address.replace("cluster-", "cluster-ro-"),
+                "port": port,
+            }
+            if inputs.get("manageMasterUserPassword"):
+                outputs["masterUserSecrets"] = [
+                    {
+                        "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{kind}-{placeholder}-Ab1Cd2",
+                        "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                        "secretStatus": "active",
+                    }
+                ]
+        elif args.typ == "aws:rds/clusterInstance:ClusterInstance":
+            resource_id = inputs.get("identifier") or args.name
+        outputs.setdefault(
+            "arn", f"arn:{PARTITION}:{args.typ.split(':')[1].split('/')[0]}:{region}:{ACCOUNT_ID}:{resource_id}"
+        )
+        return resource_id, outputs
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that keeps every RegisterResource request, options included."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[RecordedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        state = self.resources.get(response.urn)
+        self.records.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=request.custom,
+                inputs=rpc.deserialize_properties(request.object) if request.HasField("object") else {},
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+                protect=request.protect if request.HasField("protect") else False,
+                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
+                id=response.id,
+                outputs=dict(state.state) if state else {},
+            )
+        )
+        return response
+
+
+def _as_config_string(value: Any) -> str:
+    """How the CLI hands config to a program: strings, with booleans lower-case and arrays as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def project_file() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+
+
+def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides (None removes a key)."""
+    project = project_file()
+    values: dict[str, Any] = {}
+    for key, declaration in (project.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project['name']}:{key}"
+        if isinstance(declaration, dict) and "default" in declaration:
+            values[full_key] = declaration["default"]
+    stack_file = ROOT / f"Pulumi.{stack}.yaml"
+    if stack_file.exists():
+        values |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    for key, value in (overrides or {}).items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    return {key: _as_config_string(value) for key, value in values.items()}
+
+
+def run_stack(stack: str, overrides: dict[str, Any] | None = None, *, preview: bool = False) -> StackRun:
+    """Run ``__main__.py`` for a stack in a fresh thread, event loop and Pulumi context.
+
+    When the program fails (for example on invalid configuration), raises ``ProgramError`` after
+    every RPC has finished, with the resources registered until then.
+    """
+    config = stack_config(stack, overrides)
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        pulumi.runtime.set_all_config(config)
+        mocks = AwsMocks(config.get("aws:region", "us-east-1"))
+        monitor = RecordingMonitor(mocks)
+        result["monitor"], result["mocks"] = monitor, mocks
+        pulumi.runtime.set_mocks(mocks, project=project_file()["name"], stack=stack, preview=preview, monitor=monitor)
+        exports: dict[str, Any] = {}
+
+        def program():
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+            stack_outputs = pulumi.runtime.settings.get_root_resource().outputs
+            return pulumi.Output.all(**stack_outputs).apply(exports.update)
+
+        try:
+            pulumi.runtime.mocks.test(program)()
+        except BaseException as error:
+            result["error"] = error
+        result["exports"] = exports
+        asyncio.get_event_loop().close()
+
+    thread = threading.Thread(target=target, name=f"pulumi-{stack}")
+    thread.start()
+    thread.join()
+    run = StackRun(
+        stack=stack,
+        config=config,
+        resources=result["monitor"].records,
+        outputs=result.get("exports", {}),
+        invokes=result["mocks"].invokes,
+    )
+    if "error" in result:
+        raise ProgramError(run, result["error"]) from result["error"]
+    return run
+
+
+class ProgramError(Exception):
+    """The program failed; ``run`` holds what it had registered by then (nothing, for bad config)."""
+
+    def __init__(self, run: StackRun, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.run = run
+        self.error = error

@@ -1,0 +1,227 @@
+"""Rule metadata, the resource view rules read, and the pack configuration.
+
+A *rule* is one named check (``rds-storage-encrypted``). Rules are grouped into a few registered
+Pulumi policies, one per enforcement level (see ``pack.py`` for why); every violation message
+starts with ``[rule-id]`` so the rule stays visible wherever the engine shows the policy name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Final
+
+from .props import UNKNOWN, Props, stack_of
+
+# Registered policy names (stable: users reference them in policy group config).
+AT_REST: Final = "rds-encryption-at-rest"
+HYGIENE: Final = "rds-encryption-hygiene"
+LIFECYCLE: Final = "kms-key-lifecycle"
+PLACEMENT: Final = "rds-key-placement"
+
+INSTANCE: Final = "aws:rds/instance:Instance"
+CLUSTER: Final = "aws:rds/cluster:Cluster"
+CLUSTER_INSTANCE: Final = "aws:rds/clusterInstance:ClusterInstance"
+GLOBAL_CLUSTER: Final = "aws:rds/globalCluster:GlobalCluster"
+SNAPSHOT: Final = "aws:rds/snapshot:Snapshot"
+CLUSTER_SNAPSHOT: Final = "aws:rds/clusterSnapshot:ClusterSnapshot"
+SNAPSHOT_COPY: Final = "aws:rds/snapshotCopy:SnapshotCopy"
+CLUSTER_SNAPSHOT_COPY: Final = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
+BACKUP_REPLICATION: Final = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+KEY: Final = "aws:kms/key:Key"
+REPLICA_KEY: Final = "aws:kms/replicaKey:ReplicaKey"
+ALIAS: Final = "aws:kms/alias:Alias"
+
+DATABASES: Final = (INSTANCE, CLUSTER)
+SNAPSHOTS: Final = (SNAPSHOT, CLUSTER_SNAPSHOT, SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY)
+COPIES: Final = (SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY)
+KEYS: Final = (KEY, REPLICA_KEY)
+
+SEVERITIES: Final = ("low", "medium", "high", "critical")
+
+
+class Resource:
+    """What a rule sees of one resource, in ``Analyze`` and ``AnalyzeStack`` alike.
+
+    ``deps`` (stack view only) maps a property to the resources its value came from: the engine's
+    ``propertyDependencies``, which stay known at preview when the values themselves do not.
+    """
+
+    __slots__ = ("deps", "name", "props", "protect", "provider", "type", "urn")
+
+    def __init__(
+        self,
+        urn: str,
+        type_: str,
+        name: str,
+        props: Props,
+        protect: bool = False,
+        provider: Props | None = None,
+        deps: Callable[[str], list[Resource]] | None = None,
+    ) -> None:
+        self.urn = urn
+        self.type = type_
+        self.name = name
+        self.props = props
+        self.protect = protect
+        self.provider = provider
+        self.deps = deps or _no_deps
+
+    @property
+    def label(self) -> str:
+        return f"{self.type.rsplit(':', 1)[-1]} '{self.name}'"
+
+    @property
+    def region(self) -> str | None:
+        """The region the resource lives in, when provable: its own ``region`` input, else its
+        provider's. The default provider's region comes from stack config, which policies only
+        see if the engine sends the provider; otherwise it is ``None`` and region rules abstain."""
+        region = self.props.text("region")
+        if region is None and self.provider is not None:
+            region = self.provider.text("region")
+        return region if isinstance(region, str) else None
+
+
+def _no_deps(_prop: str) -> list[Resource]:
+    return []
+
+
+@dataclass(frozen=True)
+class Exemption:
+    resource: str
+    reason: str
+    rules: frozenset[str] | None  # None: every rule of the policy
+
+    def covers(self, rule_id: str, resource: Resource) -> bool:
+        return resource.urn == self.resource or (
+            resource.name == self.resource and (self.rules is None or rule_id in self.rules)
+        )
+
+
+DEFAULT_PRODUCTION_PATTERN: Final = r"(^|[-_.])prod(uction)?($|[-_.])"
+DEFAULT_MIN_DELETION_WINDOW: Final = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Policy config as the engine sends it (schema defaults included), read defensively: the SDK
+    does not apply defaults itself, and hand-written config may be malformed."""
+
+    stack: str = ""
+    approved_keys: tuple[str, ...] = ()
+    min_deletion_window: int = DEFAULT_MIN_DELETION_WINDOW
+    production: bool = False
+    exemptions: tuple[Exemption, ...] = ()
+
+    @classmethod
+    def read(cls, config: Mapping[str, Any] | None, urn: str) -> Settings:
+        config = config if isinstance(config, Mapping) else {}
+        stack = stack_of(urn)
+        window = config.get("minimumDeletionWindowInDays", DEFAULT_MIN_DELETION_WINDOW)
+        if not isinstance(window, (int, float)) or isinstance(window, bool):
+            window = DEFAULT_MIN_DELETION_WINDOW
+        pattern = config.get("productionStackPattern", DEFAULT_PRODUCTION_PATTERN)
+        keys = config.get("approvedKmsKeys")
+        return cls(
+            stack=stack,
+            approved_keys=tuple(k for k in keys if isinstance(k, str) and k) if isinstance(keys, list) else (),
+            # KMS accepts 7-30 days; clamp so a typo cannot demand the impossible.
+            min_deletion_window=int(min(30, max(7, window))),
+            production=bool(_production_regex(pattern).search(stack)),
+            exemptions=_exemptions(config.get("exemptions")),
+        )
+
+    def exempt(self, rule_id: str, resource: Resource) -> bool:
+        return any(e.covers(rule_id, resource) for e in self.exemptions)
+
+
+@lru_cache(maxsize=32)
+def _production_regex(pattern: Any) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except (re.error, TypeError):
+        return re.compile(DEFAULT_PRODUCTION_PATTERN)
+
+
+def _exemptions(raw: Any) -> tuple[Exemption, ...]:
+    if not isinstance(raw, list):
+        return ()
+    found = []
+    for entry in raw:
+        if not isinstance(entry, Mapping):
+            continue
+        resource, reason, rules = entry.get("resource"), entry.get("reason"), entry.get("rules")
+        # An exemption without a reason is not an exemption: the audit trail is the point.
+        if not isinstance(resource, str) or not isinstance(reason, str) or not reason.strip():
+            continue
+        found.append(
+            Exemption(
+                resource,
+                reason,
+                frozenset(r for r in rules if isinstance(r, str)) if isinstance(rules, list) else None,
+            )
+        )
+    return tuple(found)
+
+
+ResourceCheck = Callable[[Resource, Settings], Iterable[str]]
+StackCheck = Callable[["Stack", Settings], Iterable[tuple[Resource, str]]]
+Fix = Callable[[MutableMapping[str, Any], Settings], None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named check with its catalogue metadata.
+
+    ``check`` takes a :class:`Resource` for resource rules and a :class:`Stack` for stack rules
+    (``policy == PLACEMENT``); it yields a message that names the property, the expected value
+    and the fix (the resource is prefixed by the dispatcher).
+    """
+
+    id: str
+    policy: str
+    types: tuple[str, ...]
+    summary: str
+    severity: str
+    source: str
+    url: str
+    remediation: str
+    check: Callable[..., Iterable[Any]]
+    config: tuple[str, ...] = ()
+    fix: Fix | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        assert self.severity in SEVERITIES, self.severity
+
+
+class Stack:
+    """An index over the ``AnalyzeStack`` resources the rules care about, built once per call."""
+
+    __slots__ = ("by_type", "by_urn")
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.by_urn: dict[str, Resource] = {}
+        self.by_type: dict[str, list[Resource]] = {}
+        for resource in resources:
+            self.by_urn[resource.urn] = resource
+            self.by_type.setdefault(resource.type, []).append(resource)
+
+    def of(self, *types: str) -> Iterable[Resource]:
+        for type_ in types:
+            yield from self.by_type.get(type_, ())
+
+    def find(self, types: tuple[str, ...], value: Any, *props: str) -> Resource | None:
+        """The resource of ``types`` whose ``props`` (e.g. identifier or arn) equals ``value``."""
+        if not isinstance(value, str) or not value:
+            return None
+        for resource in self.of(*types):
+            for prop in props:
+                if resource.props.get(prop) == value:
+                    return resource
+        return None
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN

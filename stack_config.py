@@ -1,0 +1,257 @@
+"""The stack configuration: typed, validated, every problem reported at once before anything exists.
+
+The model is the single source of truth for the project's config keys; ``Pulumi.yaml`` declares
+the same keys, types, defaults and descriptions (a test keeps the two equal).
+"""
+
+import difflib
+import json
+from typing import Annotated, Any, get_origin
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from components import rules
+
+PROJECT = "encrypted-rds"
+REGION_KEY = "aws:region"
+
+
+def _rule(check) -> AfterValidator:
+    """Turns a rule from components/rules.py into a field validator (one rule, two users)."""
+
+    def validate(value):
+        if message := check(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _key(name: str) -> str:
+    return f"{PROJECT}:{name}"
+
+
+class StackConfig(BaseModel):
+    """One stack's settings; field aliases are the full config keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    region: Annotated[str, _rule(rules.check_region)] = Field(
+        alias=REGION_KEY, description="AWS region of the stack (the aws provider's setting)."
+    )
+    environment: str = Field(
+        alias=_key("environment"),
+        pattern=r"^[a-z][a-z0-9-]{0,19}$",
+        description="Environment name, used in names and tags (for example dev or prod).",
+    )
+    protect_resources: bool = Field(
+        False,
+        alias=_key("protectResources"),
+        description="Protect the key and the database from deletion by Pulumi and retain them in AWS when removed from the program.",
+    )
+    subnet_ids: Annotated[list[str], _rule(rules.check_subnet_ids)] = Field(
+        alias=_key("subnetIds"),
+        description="Private subnet ids (two or more Availability Zones) for the DB subnet group.",
+    )
+    security_group_ids: Annotated[list[str], _rule(rules.check_security_group_ids)] = Field(
+        alias=_key("securityGroupIds"), description="Security group ids attached to the database."
+    )
+    kms_key_arn: str = Field(
+        "",
+        alias=_key("kmsKeyArn"),
+        description="ARN of an existing customer managed key to use instead of creating one. Empty: create a key.",
+    )
+    key_alias: Annotated[str, _rule(lambda alias: alias and rules.check_key_alias(alias))] = Field(
+        "", alias=_key("keyAlias"), description="Alias of the created key. Empty: alias/<project>-<stack>."
+    )
+    key_deletion_window_days: Annotated[int, _rule(rules.check_deletion_window)] = Field(
+        30, alias=_key("keyDeletionWindowDays"), description="Days KMS waits before deleting the key (7-30)."
+    )
+    key_rotation_period_days: Annotated[int, _rule(rules.check_rotation_period)] = Field(
+        365, alias=_key("keyRotationPeriodDays"), description="Days between automatic key rotations (90-2560)."
+    )
+    key_administrator_arns: Annotated[list[str], _rule(rules.check_principal_arns)] = Field(
+        [], alias=_key("keyAdministratorArns"), description="IAM role or user ARNs that administer the key."
+    )
+    key_user_arns: Annotated[list[str], _rule(rules.check_principal_arns)] = Field(
+        [], alias=_key("keyUserArns"), description="IAM role or user ARNs allowed to use the key directly."
+    )
+    db_engine: str = Field(
+        "postgres",
+        alias=_key("dbEngine"),
+        description="Database engine; aurora-postgresql and aurora-mysql create an Aurora cluster.",
+    )
+    db_engine_version: str = Field(
+        "16", alias=_key("dbEngineVersion"), description="Engine version (major or major.minor)."
+    )
+    db_instance_class: Annotated[str, _rule(rules.check_instance_class)] = Field(
+        "db.t4g.micro", alias=_key("dbInstanceClass"), description="DB instance class."
+    )
+    db_identifier: Annotated[str, _rule(lambda name: name and rules.check_identifier(name))] = Field(
+        "", alias=_key("dbIdentifier"), description="DB instance or cluster identifier. Empty: <project>-<stack>."
+    )
+    db_name: str = Field("app", alias=_key("dbName"), description="Database created at launch (empty for SQL Server).")
+    db_master_username: Annotated[str, _rule(rules.check_master_username)] = Field(
+        "app_admin",
+        alias=_key("dbMasterUsername"),
+        description="Master user; its password is managed by Secrets Manager.",
+    )
+    db_allocated_storage_gb: int = Field(
+        20, alias=_key("dbAllocatedStorageGb"), description="Initial gp3 storage in GiB."
+    )
+    db_max_allocated_storage_gb: int = Field(
+        100, alias=_key("dbMaxAllocatedStorageGb"), description="Storage autoscaling limit in GiB."
+    )
+    db_backup_retention_days: Annotated[int, _rule(rules.check_backup_retention)] = Field(
+        7, alias=_key("dbBackupRetentionDays"), description="Days of automated backups (1-35)."
+    )
+    db_multi_az: bool = Field(
+        False, alias=_key("dbMultiAz"), description="Run a standby in a second Availability Zone."
+    )
+    db_deletion_protection: bool = Field(
+        True, alias=_key("dbDeletionProtection"), description="Refuse deletion of the database."
+    )
+    db_final_snapshot: bool = Field(
+        True, alias=_key("dbFinalSnapshot"), description="Take a final snapshot when the database is deleted."
+    )
+    db_performance_insights: bool = Field(
+        False, alias=_key("dbPerformanceInsights"), description="Turn on Performance Insights (on the same key)."
+    )
+    db_performance_insights_retention_days: Annotated[int, _rule(rules.check_performance_insights_retention)] = Field(
+        7, alias=_key("dbPerformanceInsightsRetentionDays"), description="Performance Insights retention in days."
+    )
+    db_log_exports: list[str] = Field(
+        [], alias=_key("dbLogExports"), description="Log types exported to CloudWatch Logs."
+    )
+    aurora_instance_count: Annotated[int, _rule(rules.check_instance_count)] = Field(
+        2, alias=_key("auroraInstanceCount"), description="Instances in an Aurora cluster (1-16)."
+    )
+
+    @property
+    def is_aurora(self) -> bool:
+        return self.db_engine in rules.AURORA_ENGINES
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _key_in_stack_region(cls, value: str, info: ValidationInfo) -> str:
+        if value and (message := rules.check_key_arn(value, info.data.get("region"))):
+            raise ValueError(message)
+        return value
+
+    @field_validator("db_engine")
+    @classmethod
+    def _engine_encryptable(cls, value: str) -> str:
+        if value not in rules.AURORA_ENGINES and (message := rules.check_instance_engine(value)):
+            raise ValueError(message)
+        return value
+
+    @field_validator("db_name")
+    @classmethod
+    def _db_name_fits_engine(cls, value: str, info: ValidationInfo) -> str:
+        engine = info.data.get("db_engine")
+        if engine and (message := rules.check_db_name(engine, value)):
+            raise ValueError(message)
+        return value
+
+    @field_validator("db_max_allocated_storage_gb")
+    @classmethod
+    def _storage(cls, value: int, info: ValidationInfo) -> int:
+        allocated = info.data.get("db_allocated_storage_gb")
+        engine = info.data.get("db_engine", "")
+        if (
+            allocated is not None
+            and engine not in rules.AURORA_ENGINES
+            and (message := rules.check_storage(allocated, value))
+        ):
+            raise ValueError(message)
+        return value
+
+    @field_validator("db_log_exports")
+    @classmethod
+    def _logs_fit_engine(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        engine = info.data.get("db_engine")
+        if engine and (message := rules.check_log_exports(engine, value)):
+            raise ValueError(message)
+        return value
+
+
+class ConfigError(pulumi.RunError):
+    """Every problem of a stack's configuration, each naming its key and the fix."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(
+            f"Invalid configuration for stack '{stack}' ({len(problems)} problem(s)); no resource was created:\n{lines}"
+        )
+
+
+_FIELD_BY_KEY = {field.alias: name for name, field in StackConfig.model_fields.items() if field.alias}
+
+
+def known_keys() -> list[str]:
+    return list(_FIELD_BY_KEY)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = str(error["loc"][0]) if error["loc"] else "configuration"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(key, known_keys(), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{key}: unknown config key; {hint}fix the name or remove it (pulumi config rm {key})"
+    if kind == "missing":
+        return f"{key}: is required; set it with: pulumi config set {key} <value>"
+    if kind == "value_error":
+        return f"{key}: {error['ctx']['error']}"
+    return f"{key}: {error['msg']} (got {error['input']!r}); fix the value's type or form"
+
+
+def _decode(key: str, raw: Any) -> Any:
+    """Config values arrive as strings and arrays as JSON; what does not decode goes to pydantic as-is."""
+    field = StackConfig.model_fields.get(_FIELD_BY_KEY.get(key, ""))
+    if field is not None and get_origin(field.annotation) is list and isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def stack_config_values() -> dict[str, Any]:
+    """This project's keys and the region, from the engine (PULUMI_CONFIG) or the test runtime."""
+    values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return {
+        key: _decode(key, value) for key, value in values.items() if key.startswith(f"{PROJECT}:") or key == REGION_KEY
+    }
+
+
+def parse_stack_config(values: dict[str, Any], stack: str) -> StackConfig:
+    try:
+        return StackConfig.model_validate(values)
+    except ValidationError as error:
+        raise ConfigError(stack, [_describe(e) for e in error.errors()]) from None
+
+
+def load_stack_config() -> StackConfig:
+    return parse_stack_config(stack_config_values(), pulumi.get_stack())
+
+
+def project_config_declarations() -> dict[str, dict[str, Any]]:
+    """The `config:` block Pulumi.yaml must carry for this model (types, defaults, descriptions)."""
+    declarations: dict[str, dict[str, Any]] = {}
+    for field in StackConfig.model_fields.values():
+        if not field.alias or not field.alias.startswith(f"{PROJECT}:"):
+            continue
+        annotation = field.annotation
+        if get_origin(annotation) is list:
+            declaration: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+        else:
+            declaration = {"type": {bool: "boolean", int: "integer", str: "string"}[annotation]}
+        declaration["description"] = field.description
+        if not field.is_required():
+            declaration["default"] = field.default
+        declarations[field.alias.split(":", 1)[1]] = declaration
+    return declarations
