@@ -12,6 +12,7 @@ import runpy
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,12 +221,21 @@ def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[st
 
 
 def run_stack(stack: str, overrides: dict[str, Any] | None = None, *, preview: bool = False) -> StackRun:
-    """Run ``__main__.py`` for a stack in a fresh thread, event loop and Pulumi context.
+    """Run ``__main__.py`` for a stack, with its configuration assembled as the CLI would."""
+    return run_program(
+        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        stack,
+        stack_config(stack, overrides),
+        preview=preview,
+    )
+
+
+def run_program(program: Callable[[], Any], stack: str, config: dict[str, str], *, preview: bool = False) -> StackRun:
+    """Run a Pulumi program in a fresh thread, event loop and Pulumi context, under the mocks.
 
     When the program fails (for example on invalid configuration), raises ``ProgramError`` after
     every RPC has finished, with the resources registered until then.
     """
-    config = stack_config(stack, overrides)
     result: dict[str, Any] = {}
 
     def target() -> None:
@@ -237,13 +247,13 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, *, preview: b
         pulumi.runtime.set_mocks(mocks, project=project_file()["name"], stack=stack, preview=preview, monitor=monitor)
         exports: dict[str, Any] = {}
 
-        def program():
-            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        def run_and_collect_exports():
+            program()
             stack_outputs = pulumi.runtime.settings.get_root_resource().outputs
             return pulumi.Output.all(**stack_outputs).apply(exports.update)
 
         try:
-            pulumi.runtime.mocks.test(program)()
+            pulumi.runtime.mocks.test(run_and_collect_exports)()
         except BaseException as error:
             result["error"] = error
         result["exports"] = exports

@@ -1,0 +1,28 @@
+# Everything runs from a project virtualenv that the first target creates (a fresh machine needs
+# only python3 with venv and pip).
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STACK  ?= dev
+
+.PHONY: preview test lint bench ci
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r policies/requirements.txt
+	touch $@
+
+## Offline preview of a stack: the real program under Pulumi's mock runtime (no AWS, no CLI).
+preview: $(VENV)/.installed
+	$(PYTHON) -m offline.preview --stack $(STACK)
+
+## The test suite.
+test: $(VENV)/.installed
+	$(PYTHON) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+ci: lint test
+	$(MAKE) preview STACK=dev
+	$(MAKE) preview STACK=prod

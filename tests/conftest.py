@@ -1,0 +1,48 @@
+"""Shared fixtures: run the real program (or a component) under the recording mock monitor.
+
+Every call runs in a fresh thread, event loop and Pulumi context, so each test runs the program
+fresh and sees exactly what that run registered.
+"""
+
+import pytest
+
+from offline.runtime import ProgramError, StackRun, run_program, run_stack, stack_config
+
+KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
+INSTANCE = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+
+
+@pytest.fixture
+def deploy():
+    """deploy(stack, **overrides) runs __main__.py for the stack; overrides use full config keys."""
+
+    def run(stack: str, overrides: dict | None = None) -> StackRun:
+        return run_stack(stack, overrides)
+
+    return run
+
+
+@pytest.fixture
+def rejected():
+    """rejected(stack, overrides) runs the program expecting failure; returns (message, run)."""
+
+    def run(stack: str, overrides: dict) -> tuple[str, StackRun]:
+        with pytest.raises(ProgramError) as failure:
+            run_stack(stack, overrides)
+        return str(failure.value.error), failure.value.run
+
+    return run
+
+
+@pytest.fixture
+def under_mocks():
+    """under_mocks(program, stack='dev') runs any Pulumi code (a component) with dev's config."""
+
+    def run(program, stack: str = "dev") -> StackRun:
+        return run_program(program, stack, stack_config(stack))
+
+    return run

@@ -1,0 +1,195 @@
+"""Invalid configuration fails before anything is registered, with every problem named at once."""
+
+import pytest
+import yaml
+
+from offline.runtime import ROOT
+from stack_config import project_config_declarations
+
+# (overrides, config key named in the message, words that say what is wrong and the fix)
+INVALID = {
+    "sqlserver_express_cannot_be_encrypted": (
+        {"encrypted-rds:dbEngine": "sqlserver-ex", "encrypted-rds:dbName": "", "encrypted-rds:dbLogExports": []},
+        "encrypted-rds:dbEngine",
+        "cannot be encrypted at rest; use sqlserver-web",
+    ),
+    "unknown_engine": ({"encrypted-rds:dbEngine": "postgress"}, "encrypted-rds:dbEngine", "not supported; use one of"),
+    "db_t2_micro_cannot_be_encrypted": (
+        {"encrypted-rds:dbInstanceClass": "db.t2.micro"},
+        "encrypted-rds:dbInstanceClass",
+        "does not support encryption at rest",
+    ),
+    "db_m1_cannot_be_encrypted": (
+        {"encrypted-rds:dbInstanceClass": "db.m1.large"},
+        "encrypted-rds:dbInstanceClass",
+        "does not support encryption at rest",
+    ),
+    "db_m2_cannot_be_encrypted": (
+        {"encrypted-rds:dbInstanceClass": "db.m2.4xlarge"},
+        "encrypted-rds:dbInstanceClass",
+        "does not support encryption at rest",
+    ),
+    "key_as_alias": (
+        {"encrypted-rds:kmsKeyArn": "alias/rds-production"},
+        "encrypted-rds:kmsKeyArn",
+        "is a key alias; RDS stores the key ARN",
+    ),
+    "key_as_alias_arn": (
+        {"encrypted-rds:kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/rds"},
+        "encrypted-rds:kmsKeyArn",
+        "is a key alias",
+    ),
+    "key_as_bare_id": (
+        {"encrypted-rds:kmsKeyArn": "0a1b2c3d-0000-4000-8000-000000000001"},
+        "encrypted-rds:kmsKeyArn",
+        "is a bare key id; pass the key ARN",
+    ),
+    "aws_managed_key": (
+        {"encrypted-rds:kmsKeyArn": "alias/aws/rds"},
+        "encrypted-rds:kmsKeyArn",
+        "AWS managed key aws/rds",
+    ),
+    "key_from_another_region": (
+        {"encrypted-rds:kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001"},
+        "encrypted-rds:kmsKeyArn",
+        "is in eu-west-1 but the resource is in us-east-1",
+    ),
+    "backups_off": (
+        {"encrypted-rds:dbBackupRetentionDays": 0},
+        "encrypted-rds:dbBackupRetentionDays",
+        "turns automated backups off",
+    ),
+    "backups_beyond_35_days": (
+        {"encrypted-rds:dbBackupRetentionDays": 36},
+        "encrypted-rds:dbBackupRetentionDays",
+        "exceeds the RDS maximum of 35 days",
+    ),
+    "deletion_window_below_7": (
+        {"encrypted-rds:keyDeletionWindowDays": 6},
+        "encrypted-rds:keyDeletionWindowDays",
+        "use 7 to 30 days",
+    ),
+    "deletion_window_above_30": (
+        {"encrypted-rds:keyDeletionWindowDays": 31},
+        "encrypted-rds:keyDeletionWindowDays",
+        "use 7 to 30 days",
+    ),
+    "rotation_period_out_of_range": (
+        {"encrypted-rds:keyRotationPeriodDays": 30},
+        "encrypted-rds:keyRotationPeriodDays",
+        "use 90 to 2560 days",
+    ),
+    "alias_in_aws_namespace": (
+        {"encrypted-rds:keyAlias": "alias/aws/mine"},
+        "encrypted-rds:keyAlias",
+        "reserved for AWS managed keys",
+    ),
+    "wildcard_key_administrator": (
+        {"encrypted-rds:keyAdministratorArns": ["*"]},
+        "encrypted-rds:keyAdministratorArns",
+        "no wildcards",
+    ),
+    "one_subnet": (
+        {"encrypted-rds:subnetIds": ["subnet-0a1b2c3d4e5f60001"]},
+        "encrypted-rds:subnetIds",
+        "at least two Availability Zones",
+    ),
+    "malformed_security_group": (
+        {"encrypted-rds:securityGroupIds": ["default"]},
+        "encrypted-rds:securityGroupIds",
+        "not security group ids",
+    ),
+    "no_security_group": (
+        {"encrypted-rds:securityGroupIds": []},
+        "encrypted-rds:securityGroupIds",
+        "VPC's default group",
+    ),
+    "log_type_of_another_engine": (
+        {"encrypted-rds:dbLogExports": ["slowquery"]},
+        "encrypted-rds:dbLogExports",
+        "cannot be exported by postgres; choose from",
+    ),
+    "autoscaling_limit_not_above_allocation": (
+        {"encrypted-rds:dbMaxAllocatedStorageGb": 20},
+        "encrypted-rds:dbMaxAllocatedStorageGb",
+        "must be above the allocated 20 GiB",
+    ),
+    "performance_insights_retention": (
+        {"encrypted-rds:dbPerformanceInsightsRetentionDays": 30},
+        "encrypted-rds:dbPerformanceInsightsRetentionDays",
+        "use 7, a multiple of 31",
+    ),
+    "sqlserver_database_name": (
+        {"encrypted-rds:dbEngine": "sqlserver-se", "encrypted-rds:dbLogExports": []},
+        "encrypted-rds:dbName",
+        "SQL Server creates no database at launch",
+    ),
+    "bad_identifier": (
+        {"encrypted-rds:dbIdentifier": "1st--db"},
+        "encrypted-rds:dbIdentifier",
+        "start with a letter",
+    ),
+    "reserved_master_user": (
+        {"encrypted-rds:dbMasterUsername": "rdsadmin"},
+        "encrypted-rds:dbMasterUsername",
+        "reserved",
+    ),
+    "aurora_instance_count": (
+        {"encrypted-rds:auroraInstanceCount": 0},
+        "encrypted-rds:auroraInstanceCount",
+        "use 1 to 16",
+    ),
+    "bad_region": ({"aws:region": "useast1"}, "aws:region", "not an AWS region name"),
+    "typo_in_key": (
+        {"encrypted-rds:dbMultiAZ": True},
+        "encrypted-rds:dbMultiAZ",
+        "unknown config key; did you mean 'encrypted-rds:dbMultiAz'?",
+    ),
+    "missing_required_key": (
+        {"encrypted-rds:subnetIds": None},
+        "encrypted-rds:subnetIds",
+        "is required; set it with: pulumi config set encrypted-rds:subnetIds",
+    ),
+    "wrong_type": (
+        {"encrypted-rds:dbMultiAz": "sometimes"},
+        "encrypted-rds:dbMultiAz",
+        "valid boolean",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", INVALID.values(), ids=INVALID.keys())
+def test_invalid_config_is_rejected_with_its_key_and_fix_and_nothing_is_registered(rejected, case):
+    overrides, key, words = case
+    message, run = rejected("dev", overrides)
+    assert "no resource was created" in message
+    assert any(line.startswith(f"  - {key}: ") and words in line for line in message.splitlines()), message
+    assert run.resources == []
+
+
+def test_every_problem_is_reported_at_once(rejected):
+    message, run = rejected(
+        "prod",
+        {
+            "encrypted-rds:dbInstanceClass": "db.t2.micro",
+            "encrypted-rds:keyDeletionWindowDays": 45,
+            "encrypted-rds:dbBackupRetentionDays": 0,
+            "encrypted-rds:kmsKeyArn": "alias/aws/rds",
+            "encrypted-rds:dbMultiAZ": True,
+        },
+    )
+    assert "(5 problem(s))" in message
+    for key in ("dbInstanceClass", "keyDeletionWindowDays", "dbBackupRetentionDays", "kmsKeyArn", "dbMultiAZ"):
+        assert f"encrypted-rds:{key}: " in message
+    assert run.resources == []
+
+
+def test_pulumi_yaml_declares_exactly_the_config_the_program_reads():
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert declared == project_config_declarations()
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_files_hold_no_secret_material(stack):
+    text = (ROOT / f"Pulumi.{stack}.yaml").read_text().lower()
+    assert "password" not in text and "secure:" not in text
