@@ -193,3 +193,9 @@ def test_pulumi_yaml_declares_exactly_the_config_the_program_reads():
 def test_stack_files_hold_no_secret_material(stack):
     text = (ROOT / f"Pulumi.{stack}.yaml").read_text().lower()
     assert "password" not in text and "secure:" not in text
+
+
+def test_readme_documents_every_config_key():
+    readme = (ROOT / "README.md").read_text()
+    for key in project_config_declarations():
+        assert f"`encrypted-rds:{key}`" in readme, key
