@@ -257,7 +257,11 @@ def run_program(program: Callable[[], Any], stack: str, config: dict[str, str], 
         except BaseException as error:
             result["error"] = error
         result["exports"] = exports
-        asyncio.get_event_loop().close()
+        # The SDK's RPCs run on the loop's default executor, whose threads make loops of their own:
+        # ending them here closes those loops now rather than noisily at interpreter exit.
+        loop = asyncio.get_event_loop()
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
 
     thread = threading.Thread(target=target, name=f"pulumi-{stack}")
     thread.start()
