@@ -12,10 +12,10 @@ from .database_settings import (
     check_database_args,
     default_identifier,
     deletion_inputs,
-    master_user_secret_arn,
     performance_insights_inputs,
     subnet_group,
 )
+from .master_password import SECRETS_MANAGER, MasterPassword
 from .options import child_options
 from .rules import check_aurora_engine, check_instance_count
 from .validation import ArgumentChecks
@@ -43,7 +43,11 @@ class EncryptedClusterArgs(TypedDict):
     db_name: NotRequired[str]
     """Name of the database created at launch."""
     master_username: NotRequired[str]
-    """Master user name. Defaults to app_admin. Its password is generated and kept by RDS in Secrets Manager, encrypted with kms_key_arn."""
+    """Master user name. Defaults to app_admin. Its password never appears in plain text: see password_mode."""
+    password_mode: NotRequired[str]
+    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under kms_key_arn. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under kms_key_arn; needed where AWS does not support the first mode (a cluster of an Aurora global database)."""
+    password_version: NotRequired[int]
+    """write-only mode: increase to generate and apply a new password. Defaults to 1."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35. Defaults to 7."""
     deletion_protection: NotRequired[bool]
@@ -56,6 +60,10 @@ class EncryptedClusterArgs(TypedDict):
     """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
     log_exports: NotRequired[Sequence[str]]
     """Log types to publish to CloudWatch Logs, such as postgresql for aurora-postgresql."""
+    global_cluster_identifier: NotRequired[pulumi.Input[str]]
+    """Make the cluster a member of this Aurora global database (see EncryptedGlobalCluster)."""
+    global_secondary: NotRequired[bool]
+    """A secondary cluster of the global database: no master user or database of its own, data replicated from the primary. Defaults to false."""
     region: NotRequired[str]
     """Region to create the cluster in. Defaults to the provider's region; the key must be in the same region."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
@@ -87,21 +95,32 @@ class EncryptedCluster(pulumi.ComponentResource):
         checks = ArgumentChecks(f"EncryptedCluster '{name}'")
         check_database_args(checks, args, identifier, check_aurora_engine)
         checks.check("instance_count", instance_count, check_instance_count)
+        global_member = args.get("global_cluster_identifier") is not None
+        secondary = global_member and args.get("global_secondary", False)
+        # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html ("Limitations"):
+        # Secrets Manager cannot manage the master password of a cluster in an Aurora global database.
+        if global_member and not secondary and args.get("password_mode", SECRETS_MANAGER) == SECRETS_MANAGER:
+            checks.problems.append(
+                "password_mode: Secrets Manager cannot manage the master password of a cluster in an Aurora "
+                "global database; use password_mode write-only"
+            )
         checks.raise_if_any()
 
         super().__init__("encryptedrds:index:EncryptedCluster", name, None, opts)
 
         subnets = subnet_group(name, self, args, opts)
         key_arn = args["kms_key_arn"]
+        username = args.get("master_username", DEFAULT_MASTER_USERNAME)
+        password = MasterPassword(name, self, args, key_arn, opts, password_input="master_password_wo")
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=identifier,
             engine=args["engine"],
             engine_version=args.get("engine_version"),
-            database_name=args.get("db_name") or None,
-            master_username=args.get("master_username", DEFAULT_MASTER_USERNAME),
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=key_arn,
+            database_name=None if secondary else args.get("db_name") or None,
+            master_username=None if secondary else username,
+            **({} if secondary else password.database_inputs()),
+            global_cluster_identifier=args.get("global_cluster_identifier"),
             # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.html:
             # encryption and its key belong to the cluster; every instance inherits them.
             storage_encrypted=True,
@@ -138,7 +157,21 @@ class EncryptedCluster(pulumi.ComponentResource):
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
         self.port = cluster.port
-        self.master_user_secret_arn = master_user_secret_arn(cluster.master_user_secrets)
+        self.master_user_secret_arn = (
+            pulumi.Output.from_input("")
+            if secondary
+            else password.secret_arn(
+                cluster.master_user_secrets,
+                {
+                    "engine": args["engine"],
+                    "username": username,
+                    "host": cluster.endpoint,
+                    "port": cluster.port,
+                    "dbname": args.get("db_name") or None,
+                },
+                args.get("region"),
+            )
+        )
         self.kms_key_arn = cluster.kms_key_id
         self.register_outputs(
             {

@@ -12,12 +12,13 @@ from .database_settings import (
     check_database_args,
     default_identifier,
     deletion_inputs,
-    master_user_secret_arn,
     performance_insights_inputs,
+    resource_region,
     subnet_group,
 )
+from .master_password import MasterPassword
 from .options import child_options
-from .rules import check_instance_engine, check_storage
+from .rules import check_backup_retention, check_instance_engine, check_key_arn, check_region, check_storage
 from .validation import ArgumentChecks
 
 DEFAULT_ALLOCATED_STORAGE_GB = 20
@@ -42,7 +43,11 @@ class EncryptedDatabaseArgs(TypedDict):
     db_name: NotRequired[str]
     """Name of the database created at launch (none for SQL Server; the SID for Oracle)."""
     master_username: NotRequired[str]
-    """Master user name. Defaults to app_admin. Its password is generated and kept by RDS in Secrets Manager, encrypted with kms_key_arn."""
+    """Master user name. Defaults to app_admin. Its password never appears in plain text: see password_mode."""
+    password_mode: NotRequired[str]
+    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under kms_key_arn. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under kms_key_arn; needed where AWS does not support the first mode (a source of read replicas, except SQL Server)."""
+    password_version: NotRequired[int]
+    """write-only mode: increase to generate and apply a new password. Defaults to 1."""
     allocated_storage_gb: NotRequired[int]
     """Initial gp3 storage in GiB (20 to 65536). Defaults to 20."""
     max_allocated_storage_gb: NotRequired[int]
@@ -61,6 +66,12 @@ class EncryptedDatabaseArgs(TypedDict):
     """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
     log_exports: NotRequired[Sequence[str]]
     """Log types to publish to CloudWatch Logs, such as postgresql and upgrade for PostgreSQL."""
+    backup_replication_region: NotRequired[str]
+    """Disaster recovery: also replicate automated backups to this other region."""
+    backup_replication_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """ARN of a customer managed key in backup_replication_region that encrypts the replicated backups (required with it)."""
+    backup_replication_retention_days: NotRequired[int]
+    """Days the replicated backups are kept, 1 to 35. Defaults to backup_retention_days."""
     region: NotRequired[str]
     """Region to create the database in. Defaults to the provider's region; the key must be in the same region."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
@@ -68,7 +79,7 @@ class EncryptedDatabaseArgs(TypedDict):
 
 
 class EncryptedDatabase(pulumi.ComponentResource):
-    """An RDS DB instance encrypted at rest with a customer managed key, private, backed up, its master password managed by Secrets Manager under the same key."""
+    """An RDS DB instance encrypted at rest with a customer managed key, private, backed up, its master password in Secrets Manager under the same key."""
 
     instance_arn: pulumi.Output[str]
     """ARN of the DB instance (what a cross-region replica names as its source)."""
@@ -93,12 +104,36 @@ class EncryptedDatabase(pulumi.ComponentResource):
         checks = ArgumentChecks(f"EncryptedDatabase '{name}'")
         check_database_args(checks, args, identifier, check_instance_engine)
         checks.check("max_allocated_storage_gb", (allocated, max_allocated), lambda sizes: check_storage(*sizes))
+        backup_region = args.get("backup_replication_region")
+        if backup_region:
+            # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html: backups of
+            # an encrypted instance are replicated under a key of the destination region.
+            checks.check("backup_replication_region", backup_region, check_region)
+            if backup_region == resource_region(args):
+                checks.problems.append(
+                    "backup_replication_region: backups are replicated to another region; choose a region other "
+                    "than the database's"
+                )
+            checks.require("backup_replication_kms_key_arn", args.get("backup_replication_kms_key_arn"))
+            checks.check(
+                "backup_replication_kms_key_arn",
+                args.get("backup_replication_kms_key_arn"),
+                check_key_arn,
+                backup_region,
+            )
+            checks.check(
+                "backup_replication_retention_days",
+                args.get("backup_replication_retention_days"),
+                check_backup_retention,
+            )
         checks.raise_if_any()
 
         super().__init__("encryptedrds:index:EncryptedDatabase", name, None, opts)
 
         subnets = subnet_group(name, self, args, opts)
         key_arn = args["kms_key_arn"]
+        username = args.get("master_username", DEFAULT_MASTER_USERNAME)
+        password = MasterPassword(name, self, args, key_arn, opts, password_input="password_wo")
         instance = aws.rds.Instance(
             f"{name}-instance",
             identifier=identifier,
@@ -106,11 +141,8 @@ class EncryptedDatabase(pulumi.ComponentResource):
             engine_version=args.get("engine_version"),
             instance_class=args["instance_class"],
             db_name=args.get("db_name") or None,
-            username=args.get("master_username", DEFAULT_MASTER_USERNAME),
-            # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html: RDS
-            # generates and rotates the password; it never passes through this program or its state.
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=key_arn,
+            username=username,
+            **password.database_inputs(),
             # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html: without
             # a key id RDS uses the AWS managed key, and the key can never be changed afterwards.
             storage_encrypted=True,
@@ -133,12 +165,45 @@ class EncryptedDatabase(pulumi.ComponentResource):
             opts=child_options(self, opts),
         )
 
+        if backup_region:
+            aws.rds.InstanceAutomatedBackupsReplication(
+                f"{name}-backup-replication",
+                source_db_instance_arn=instance.arn,
+                kms_key_id=args["backup_replication_kms_key_arn"],
+                retention_period=args.get(
+                    "backup_replication_retention_days",
+                    args.get("backup_retention_days", DEFAULT_BACKUP_RETENTION_DAYS),
+                ),
+                region=backup_region,
+                opts=child_options(self, opts),
+            )
+        self._replica_source = {
+            "source_db_identifier": instance.identifier,
+            "source_db_arn": instance.arn,
+            "source_region": resource_region(args),
+            "source_engine": args["engine"],
+            "source_storage_encrypted": True,
+            "source_backup_retention_days": args.get("backup_retention_days", DEFAULT_BACKUP_RETENTION_DAYS),
+            "source_password_mode": password.mode,
+            "source_kms_key_arn": key_arn,
+        }
+
         self.instance_arn = instance.arn
         self.identifier = instance.identifier
         self.endpoint = instance.endpoint
         self.address = instance.address
         self.port = instance.port
-        self.master_user_secret_arn = master_user_secret_arn(instance.master_user_secrets)
+        self.master_user_secret_arn = password.secret_arn(
+            instance.master_user_secrets,
+            {
+                "engine": args["engine"],
+                "username": username,
+                "host": instance.address,
+                "port": instance.port,
+                "dbname": args.get("db_name") or None,
+            },
+            args.get("region"),
+        )
         self.kms_key_arn = instance.kms_key_id
         self.register_outputs(
             {
@@ -151,3 +216,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
                 "kms_key_arn": self.kms_key_arn,
             }
         )
+
+    def replica_source(self) -> dict:
+        """The source_* arguments of an EncryptedReadReplica of this database (Python stacks)."""
+        return dict(self._replica_source)

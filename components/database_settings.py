@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .master_password import check_password_mode, check_password_version
 from .options import child_options
 from .rules import (
     check_backup_retention,
@@ -50,6 +51,8 @@ def check_database_args(
     checks.check("subnet_ids", args.get("subnet_ids"), check_subnet_ids)
     checks.check("vpc_security_group_ids", args.get("vpc_security_group_ids", []), check_security_group_ids)
     checks.check("master_username", args.get("master_username"), check_master_username)
+    checks.check("password_mode", args.get("password_mode"), check_password_mode)
+    checks.check("password_version", args.get("password_version"), check_password_version)
     checks.check(
         "backup_retention_days",
         args.get("backup_retention_days", DEFAULT_BACKUP_RETENTION_DAYS),
@@ -109,7 +112,3 @@ def deletion_inputs(args: Mapping[str, Any], identifier: str) -> dict[str, Any]:
         # Automated backups outlive the database when its data is meant to survive deletion.
         "delete_automated_backups": not final_snapshot,
     }
-
-
-def master_user_secret_arn(secrets: pulumi.Output[list[Any]]) -> pulumi.Output[str]:
-    return secrets.apply(lambda items: items[0].secret_arn if items else "")

@@ -16,6 +16,7 @@ from .rules import (
     check_principal_arns,
     check_region,
     check_rotation_period,
+    key_arn_region,
 )
 from .validation import ArgumentChecks
 
@@ -38,6 +39,8 @@ class EncryptionKeyArgs(TypedDict):
     """IAM role or user ARNs that may use the key directly, and attach it to AWS resources through grants."""
     shared_account_ids: NotRequired[Sequence[str]]
     """12-digit AWS accounts allowed to use the key to copy snapshots shared with them."""
+    multi_region: NotRequired[bool]
+    """Create a multi-Region primary key, so EncryptionReplicaKey can replicate it to other regions. Defaults to false."""
     region: NotRequired[str]
     """Region to create the key in. Defaults to the provider's region."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
@@ -77,23 +80,7 @@ class EncryptionKey(pulumi.ComponentResource):
 
         super().__init__("encryptedrds:index:EncryptionKey", name, None, opts)
 
-        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
-        partition = aws.get_partition_output(opts=invoke_opts).partition
-        key_region: pulumi.Input[str] = region or aws.get_region_output(opts=invoke_opts).region
-        policy = pulumi.Output.all(account_id, key_region, partition).apply(
-            lambda values: json.dumps(
-                rds_key_policy(
-                    account_id=values[0],
-                    region=values[1],
-                    partition=values[2],
-                    administrator_arns=administrators,
-                    user_arns=users,
-                    shared_account_ids=shared_accounts,
-                )
-            )
-        )
-
+        policy = key_policy_output(self, region, administrators, users, shared_accounts)
         key = aws.kms.Key(
             f"{name}-key",
             description=args.get("description") or f"Encrypts RDS storage, snapshots and secrets ({name})",
@@ -103,6 +90,7 @@ class EncryptionKey(pulumi.ComponentResource):
             rotation_period_in_days=rotation_period,
             deletion_window_in_days=deletion_window,
             policy=policy,
+            multi_region=args.get("multi_region", False),
             region=region,
             tags=args.get("tags"),
             opts=child_options(self, opts),
@@ -118,7 +106,33 @@ class EncryptionKey(pulumi.ComponentResource):
         self.key_arn = key.arn
         self.key_id = key.key_id
         self.alias_name = key_alias.name
-        self.region = pulumi.Output.from_input(key_region)
+        self.region = key.arn.apply(key_arn_region)
         self.register_outputs(
             {"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name, "region": self.region}
         )
+
+
+def key_policy_output(
+    parent: pulumi.Resource,
+    region: str | None,
+    administrators: list[str],
+    users: list[str],
+    shared_accounts: list[str],
+) -> pulumi.Output[str]:
+    """The RDS key policy as JSON, for the account, partition and region the key lives in."""
+    invoke_opts = pulumi.InvokeOutputOptions(parent=parent)
+    account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
+    partition = aws.get_partition_output(opts=invoke_opts).partition
+    key_region: pulumi.Input[str] = region or aws.get_region_output(opts=invoke_opts).region
+    return pulumi.Output.all(account_id, key_region, partition).apply(
+        lambda values: json.dumps(
+            rds_key_policy(
+                account_id=values[0],
+                region=values[1],
+                partition=values[2],
+                administrator_arns=administrators,
+                user_arns=users,
+                shared_account_ids=shared_accounts,
+            )
+        )
+    )

@@ -286,6 +286,60 @@ def check_security_group_ids(group_ids: Sequence[str]) -> str | None:
     return None
 
 
+def check_replica_source(encrypted: bool, backup_retention_days: int) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html ("Limitations"):
+    # no encrypted read replica of an unencrypted DB instance (nor the reverse).
+    if not encrypted:
+        return (
+            "the source is not encrypted, and an unencrypted instance cannot have an encrypted replica; "
+            "migrate the source onto encryption first (EncryptedMigration)"
+        )
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Create.html: automatic
+    # backups must be on for the source (a retention period other than 0).
+    if backup_retention_days < 1:
+        return (
+            "the source has automated backups off, which read replicas require; set its backup retention to 1-35 days"
+        )
+    return None
+
+
+def check_replica_password_mode(source_engine: str, source_password_managed: bool) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html ("Limitations"):
+    # no read replica of a source that manages its master password with Secrets Manager, for every
+    # engine except RDS for SQL Server.
+    if source_password_managed and engine_family(source_engine) != "sqlserver":
+        return (
+            f"the {source_engine} source manages its master password with Secrets Manager, and AWS cannot create "
+            "a read replica of it (only SQL Server can); give the source password_mode write-only"
+        )
+    return None
+
+
+def check_same_region_replica_key(kms_key_arn: str, source_kms_key_arn: str | None) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html: a replica in
+    # the source's region is encrypted with the source's key; no other key is possible.
+    if source_kms_key_arn is None:
+        return "a replica in the source's region uses the source's key; leave kms_key_arn out"
+    if kms_key_arn != source_kms_key_arn:
+        return (
+            f"key '{kms_key_arn}' differs from the source's key '{source_kms_key_arn}'; a replica in the source's "
+            "region is always encrypted with the source's key: leave kms_key_arn out"
+        )
+    return None
+
+
+def check_multi_region_primary(primary_key_arn: str, replica_region: str | None) -> str | None:
+    # https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html: only a
+    # multi-Region key (id mrk-...) can be replicated, and only into a region it is not in yet.
+    if problem := check_key_arn(primary_key_arn, None):
+        return problem
+    if ":key/mrk-" not in primary_key_arn:
+        return f"'{primary_key_arn}' is a single-Region key; replicate a multi-Region key (EncryptionKey multi_region)"
+    if replica_region and key_arn_region(primary_key_arn) == replica_region:
+        return f"the primary key is already in {replica_region}; a replica key goes to another region"
+    return None
+
+
 def check_instance_count(count: int) -> str | None:
     if not 1 <= count <= 16:
         return f"instance count {count} is outside Aurora's 1 writer plus up to 15 readers; use 1 to 16"

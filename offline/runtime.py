@@ -120,8 +120,15 @@ class AwsMocks(Mocks):
         outputs = dict(inputs)
         resource_id = args.name
         if args.typ == "aws:kms/key:Key":
-            resource_id = placeholder
-            outputs |= {"keyId": placeholder, "arn": f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{placeholder}"}
+            resource_id = f"mrk-{uuid.UUID(placeholder).hex}" if inputs.get("multiRegion") else placeholder
+            outputs |= {"keyId": resource_id, "arn": f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{resource_id}"}
+        elif args.typ == "aws:kms/replicaKey:ReplicaKey":
+            # A replica key keeps the primary's id; its ARN names the replica's region.
+            resource_id = str(inputs["primaryKeyArn"]).rsplit("/", 1)[-1]
+            outputs |= {"keyId": resource_id, "arn": f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{resource_id}"}
+        elif args.typ == "aws:rds/globalCluster:GlobalCluster":
+            resource_id = inputs.get("globalClusterIdentifier") or args.name
+            outputs["arn"] = f"arn:{PARTITION}:rds::{ACCOUNT_ID}:global-cluster:{resource_id}"
         elif args.typ == "aws:kms/alias:Alias":
             resource_id = inputs.get("name", args.name)
             outputs["arn"] = f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:{resource_id}"

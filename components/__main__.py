@@ -1,0 +1,52 @@
+"""Entry point of the ``encryptedrds`` component package: serves every public component over gRPC.
+
+The Python language host runs a plugin directory that has a ``__main__.py`` as
+``python <plugin directory> <engine address> [flags]`` (pulumi-language-python ``RunPlugin``), in
+the virtualenv ``PulumiPlugin.yaml`` names. Python then runs this file as the top-level script
+``__main__`` with the plugin directory itself first on ``sys.path``, so the component modules,
+which are a package using relative imports (``from .rules import ...``), cannot be imported from
+here as they are. This file therefore:
+
+1. takes the plugin directory off ``sys.path``, so that its module names (``options``, ``rules``,
+   ``validation`` ...) can never shadow a standard or third-party module of the same name;
+2. imports this directory as the package ``components`` whatever the directory is called (a
+   package fetched from git may sit under another name), exactly as Python stacks import it;
+3. hands every ``ComponentResource`` in ``components.__all__`` to
+   ``pulumi.provider.experimental.component_provider_host``, which infers the schema from their
+   annotations and answers the engine's GetSchema and Construct calls.
+
+``python -m components`` from the repository root works the same way.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+PLUGIN_DIRECTORY = Path(__file__).resolve().parent
+
+
+def _import_components_package():
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != PLUGIN_DIRECTORY]
+    if "components" in sys.modules:
+        return sys.modules["components"]
+    spec = importlib.util.spec_from_file_location(
+        "components", PLUGIN_DIRECTORY / "__init__.py", submodule_search_locations=[str(PLUGIN_DIRECTORY)]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["components"] = package
+    spec.loader.exec_module(package)
+    return package
+
+
+def main() -> None:
+    _import_components_package()
+    from pulumi.provider.experimental import component_provider_host
+
+    from components.package import PACKAGE_NAME, PACKAGE_VERSION, public_components
+
+    component_provider_host(public_components(), PACKAGE_NAME, version=PACKAGE_VERSION)
+
+
+if __name__ == "__main__":
+    main()

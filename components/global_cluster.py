@@ -1,0 +1,164 @@
+"""An encrypted Aurora global database: a primary and a secondary cluster, each on a key of its region."""
+
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .cluster import EncryptedCluster
+from .database_settings import default_identifier
+from .master_password import WRITE_ONLY
+from .rules import check_aurora_engine, check_identifier, check_key_arn, check_region
+from .validation import ArgumentChecks
+
+
+class EncryptedGlobalClusterArgs(TypedDict):
+    engine: str
+    """Aurora engine: aurora-postgresql or aurora-mysql."""
+    engine_version: str
+    """Engine version; every cluster of a global database runs the same one."""
+    instance_class: str
+    """Instance class of every instance, such as db.r7g.large."""
+    primary_kms_key_arn: pulumi.Input[str]
+    """ARN of a customer managed key in the primary region."""
+    primary_subnet_ids: Sequence[str]
+    """Private subnet ids of the primary region (two or more Availability Zones)."""
+    primary_vpc_security_group_ids: Sequence[str]
+    """Security group ids of the primary cluster."""
+    secondary_region: str
+    """Region of the secondary cluster."""
+    secondary_kms_key_arn: pulumi.Input[str]
+    """ARN of a customer managed key in the secondary region: every region needs a key of its own."""
+    secondary_subnet_ids: Sequence[str]
+    """Private subnet ids of the secondary region."""
+    secondary_vpc_security_group_ids: Sequence[str]
+    """Security group ids of the secondary cluster."""
+    identifier: NotRequired[str]
+    """Global cluster identifier; the clusters are <identifier>-primary and <identifier>-secondary. Defaults to the resource name."""
+    primary_region: NotRequired[str]
+    """Region of the primary cluster. Defaults to the provider's region."""
+    primary_instance_count: NotRequired[int]
+    """Instances in the primary cluster, 1 to 16. Defaults to 2."""
+    secondary_instance_count: NotRequired[int]
+    """Instances in the secondary cluster, 1 to 16. Defaults to 1."""
+    db_name: NotRequired[str]
+    """Name of the database created at launch."""
+    master_username: NotRequired[str]
+    """Master user name. Defaults to app_admin. The password is generated, write-only (Secrets Manager cannot manage it in a global database) and kept in a secret under the primary key."""
+    password_version: NotRequired[int]
+    """Increase to generate and apply a new master password. Defaults to 1."""
+    backup_retention_days: NotRequired[int]
+    """Days of automated backups, 1 to 35. Defaults to 7."""
+    deletion_protection: NotRequired[bool]
+    """Refuse deletion of the global database and its clusters. Defaults to true."""
+    final_snapshot: NotRequired[bool]
+    """Take final snapshots when the clusters are deleted. Defaults to true."""
+    tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Tags for every resource."""
+
+
+class EncryptedGlobalCluster(pulumi.ComponentResource):
+    """An Aurora global database whose primary and secondary clusters are each encrypted with a customer managed key of their own region."""
+
+    global_cluster_identifier: pulumi.Output[str]
+    """Identifier of the global database."""
+    primary_endpoint: pulumi.Output[str]
+    """Writer endpoint of the primary cluster."""
+    secondary_reader_endpoint: pulumi.Output[str]
+    """Reader endpoint of the secondary cluster."""
+    master_user_secret_arn: pulumi.Output[str]
+    """ARN of the secret with the master credentials (primary region)."""
+
+    def __init__(self, name: str, args: EncryptedGlobalClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        identifier = default_identifier(name, args)
+        primary_region = args.get("primary_region") or pulumi.Config("aws").get("region")
+        secondary_region = args.get("secondary_region")
+
+        checks = ArgumentChecks(f"EncryptedGlobalCluster '{name}'")
+        for required in (
+            "engine",
+            "engine_version",
+            "secondary_region",
+            "primary_kms_key_arn",
+            "secondary_kms_key_arn",
+        ):
+            checks.require(required, args.get(required))
+        checks.check("engine", args.get("engine"), check_aurora_engine)
+        checks.check("identifier", identifier, check_identifier)
+        checks.check("secondary_region", secondary_region, check_region)
+        # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html:
+        # each secondary cluster of an encrypted global database needs a key of its own region.
+        checks.check("primary_kms_key_arn", args.get("primary_kms_key_arn"), check_key_arn, primary_region)
+        checks.check("secondary_kms_key_arn", args.get("secondary_kms_key_arn"), check_key_arn, secondary_region)
+        if secondary_region and secondary_region == primary_region:
+            checks.problems.append("secondary_region: a secondary cluster lives in another region than the primary")
+        checks.raise_if_any()
+
+        super().__init__("encryptedrds:index:EncryptedGlobalCluster", name, None, opts)
+
+        global_cluster = aws.rds.GlobalCluster(
+            f"{name}-global",
+            global_cluster_identifier=identifier,
+            engine=args["engine"],
+            engine_version=args["engine_version"],
+            storage_encrypted=True,
+            deletion_protection=args.get("deletion_protection", True),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=opts.retain_on_delete if opts else None),
+        )
+        shared = {
+            "engine": args["engine"],
+            "engine_version": args["engine_version"],
+            "instance_class": args["instance_class"],
+            "global_cluster_identifier": global_cluster.id,
+            "backup_retention_days": args.get("backup_retention_days", 7),
+            "deletion_protection": args.get("deletion_protection", True),
+            "final_snapshot": args.get("final_snapshot", True),
+            "tags": args.get("tags"),
+        }
+        member_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=opts.retain_on_delete if opts else None)
+        primary = EncryptedCluster(
+            f"{name}-primary",
+            {
+                **shared,
+                "identifier": f"{identifier}-primary",
+                "kms_key_arn": args["primary_kms_key_arn"],
+                "subnet_ids": args["primary_subnet_ids"],
+                "vpc_security_group_ids": args["primary_vpc_security_group_ids"],
+                "instance_count": args.get("primary_instance_count", 2),
+                "db_name": args.get("db_name", ""),
+                "master_username": args.get("master_username", "app_admin"),
+                "password_mode": WRITE_ONLY,
+                "password_version": args.get("password_version", 1),
+                "region": args.get("primary_region"),
+            },
+            opts=member_opts,
+        )
+        # AWS adds a secondary only to a global database whose primary is available.
+        secondary = EncryptedCluster(
+            f"{name}-secondary",
+            {
+                **shared,
+                "identifier": f"{identifier}-secondary",
+                "kms_key_arn": args["secondary_kms_key_arn"],
+                "subnet_ids": args["secondary_subnet_ids"],
+                "vpc_security_group_ids": args["secondary_vpc_security_group_ids"],
+                "instance_count": args.get("secondary_instance_count", 1),
+                "global_secondary": True,
+                "region": secondary_region,
+            },
+            opts=pulumi.ResourceOptions.merge(member_opts, pulumi.ResourceOptions(depends_on=[primary])),
+        )
+
+        self.global_cluster_identifier = global_cluster.id
+        self.primary_endpoint = primary.endpoint
+        self.secondary_reader_endpoint = secondary.reader_endpoint
+        self.master_user_secret_arn = primary.master_user_secret_arn
+        self.register_outputs(
+            {
+                "global_cluster_identifier": self.global_cluster_identifier,
+                "primary_endpoint": self.primary_endpoint,
+                "secondary_reader_endpoint": self.secondary_reader_endpoint,
+                "master_user_secret_arn": self.master_user_secret_arn,
+            }
+        )

@@ -1,0 +1,265 @@
+"""Encrypted read replicas, regional keys, global databases and backup replication, used directly."""
+
+import pulumi
+import pytest
+from conftest import CLUSTER, INSTANCE, KEY
+
+from components import (
+    EncryptedDatabase,
+    EncryptedGlobalCluster,
+    EncryptedReadReplica,
+    EncryptionKey,
+    EncryptionReplicaKey,
+    InvalidArgumentsError,
+)
+from offline.runtime import ProgramError
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001"
+WEST_KEY_ARN = "arn:aws:kms:us-west-2:123456789012:key/0a1b2c3d-0000-4000-8000-000000000002"
+SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
+WEST_SUBNETS = ["subnet-0b1b2c3d4e5f60001", "subnet-0b1b2c3d4e5f60002"]
+GROUPS = ["sg-0a1b2c3d4e5f60001"]
+REPLICA = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+
+
+def source(**overrides):
+    return {
+        "source_db_identifier": "orders",
+        "source_db_arn": "arn:aws:rds:us-east-1:123456789012:db:orders",
+        "source_region": "us-east-1",
+        "source_engine": "postgres",
+        "source_storage_encrypted": True,
+        "source_backup_retention_days": 7,
+        "source_password_mode": "write-only",
+        "source_kms_key_arn": KEY_ARN,
+        "instance_class": "db.t4g.micro",
+        **overrides,
+    }
+
+
+def refused(under_mocks, program) -> tuple[list[str], list]:
+    with pytest.raises(ProgramError) as failure:
+        under_mocks(program)
+    assert isinstance(failure.value.error, InvalidArgumentsError)
+    return failure.value.error.problems, failure.value.run.resources
+
+
+def database(**overrides):
+    return EncryptedDatabase(
+        "orders",
+        {
+            "kms_key_arn": KEY_ARN,
+            "engine": "postgres",
+            "instance_class": "db.t4g.micro",
+            "subnet_ids": SUBNETS,
+            "vpc_security_group_ids": GROUPS,
+            **overrides,
+        },
+    )
+
+
+def test_same_region_replica_names_its_source_by_identifier_and_sends_no_key(under_mocks):
+    replica = under_mocks(lambda: EncryptedReadReplica("reader", source())).one(INSTANCE).inputs
+    assert replica["replicateSourceDb"] == "orders"
+    assert "kmsKeyId" not in replica
+    assert "region" not in replica
+    assert replica["storageEncrypted"] is True
+    assert replica["skipFinalSnapshot"] is True
+
+
+def test_replicas_carry_no_master_user_or_password(under_mocks):
+    replica = under_mocks(lambda: EncryptedReadReplica("reader", source())).one(INSTANCE).inputs
+    assert not {"username", "password", "passwordWo", "manageMasterUserPassword"} & set(replica)
+
+
+def test_same_region_replica_accepts_exactly_the_source_key(under_mocks):
+    run = under_mocks(lambda: EncryptedReadReplica("reader", source(kms_key_arn=KEY_ARN)))
+    assert "kmsKeyId" not in run.one(INSTANCE).inputs
+
+
+def test_same_region_replica_refuses_a_different_key(under_mocks):
+    other = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-00000000000f"
+    problems, registered = refused(under_mocks, lambda: EncryptedReadReplica("reader", source(kms_key_arn=other)))
+    assert registered == []
+    assert problems[0].startswith("kms_key_arn: key '" + other + "' differs from the source's key")
+
+
+def test_cross_region_replica_names_its_source_by_arn_on_a_key_of_its_region(under_mocks):
+    run = under_mocks(
+        lambda: EncryptedReadReplica(
+            "dr",
+            source(
+                region="us-west-2", kms_key_arn=WEST_KEY_ARN, subnet_ids=WEST_SUBNETS, vpc_security_group_ids=GROUPS
+            ),
+        )
+    )
+    replica = run.one(INSTANCE).inputs
+    assert replica["replicateSourceDb"] == "arn:aws:rds:us-east-1:123456789012:db:orders"
+    assert replica["kmsKeyId"] == WEST_KEY_ARN
+    assert replica["region"] == "us-west-2"
+    assert run.one("aws:rds/subnetGroup:SubnetGroup").inputs["region"] == "us-west-2"
+
+
+def test_cross_region_replica_without_a_destination_key_is_refused(under_mocks):
+    problems, registered = refused(
+        under_mocks, lambda: EncryptedReadReplica("dr", source(region="us-west-2", subnet_ids=WEST_SUBNETS))
+    )
+    assert registered == []
+    assert "kms_key_arn: is required" in problems
+
+
+def test_cross_region_replica_with_a_key_of_the_source_region_is_refused(under_mocks):
+    problems, _ = refused(
+        under_mocks,
+        lambda: EncryptedReadReplica("dr", source(region="us-west-2", kms_key_arn=KEY_ARN, subnet_ids=WEST_SUBNETS)),
+    )
+    assert any(
+        p.startswith("kms_key_arn: key") and "is in us-east-1 but the resource is in us-west-2" in p for p in problems
+    )
+
+
+def test_replica_of_an_unencrypted_source_is_refused(under_mocks):
+    problems, registered = refused(
+        under_mocks, lambda: EncryptedReadReplica("reader", source(source_storage_encrypted=False))
+    )
+    assert registered == []
+    assert problems[0].startswith("source_storage_encrypted: the source is not encrypted")
+
+
+def test_replica_of_a_source_without_backups_is_refused(under_mocks):
+    problems, _ = refused(under_mocks, lambda: EncryptedReadReplica("reader", source(source_backup_retention_days=0)))
+    assert problems[0].startswith("source_storage_encrypted: the source has automated backups off")
+
+
+def test_replica_of_a_source_whose_password_secrets_manager_manages_is_refused(under_mocks):
+    problems, _ = refused(
+        under_mocks, lambda: EncryptedReadReplica("reader", source(source_password_mode="secrets-manager"))
+    )
+    assert problems[0].startswith("source_password_mode: the postgres source manages its master password")
+    assert "write-only" in problems[0]
+
+
+def test_sql_server_replicas_allow_a_secrets_manager_password_on_the_source(under_mocks):
+    run = under_mocks(
+        lambda: EncryptedReadReplica(
+            "reader", source(source_engine="sqlserver-ee", source_password_mode="secrets-manager")
+        )
+    )
+    assert run.one(INSTANCE).inputs["replicateSourceDb"] == "orders"
+
+
+def test_write_only_password_is_a_secret_sent_only_to_write_only_inputs(under_mocks):
+    run = under_mocks(lambda: database(password_mode="write-only"))
+    instance = run.one(INSTANCE).inputs
+    assert "manageMasterUserPassword" not in instance and "password" not in instance
+    assert pulumi.runtime.rpc._special_secret_sig in instance["passwordWo"].values()
+    assert instance["passwordWoVersion"] == 1
+    secret = run.one("aws:secretsmanager/secret:Secret")
+    assert secret.inputs["kmsKeyId"] == KEY_ARN
+    version = run.one("aws:secretsmanager/secretVersion:SecretVersion").inputs
+    assert "secretString" not in version
+    assert pulumi.runtime.rpc._special_secret_sig in version["secretStringWo"].values()
+
+
+def test_a_database_replicated_by_replica_source_gets_its_settings(under_mocks):
+    def program():
+        primary = database(password_mode="write-only")
+        EncryptedReadReplica("reader", {**primary.replica_source(), "instance_class": "db.t4g.micro"})
+
+    run = under_mocks(program)
+    primary, replica = sorted(run.of_type(INSTANCE), key=lambda r: r.name)
+    assert replica.inputs["replicateSourceDb"] == "orders"
+    assert primary.urn in replica.property_dependencies["replicateSourceDb"]
+
+
+def test_automated_backups_are_replicated_under_a_key_of_the_destination_region(under_mocks):
+    run = under_mocks(
+        lambda: database(backup_replication_region="us-west-2", backup_replication_kms_key_arn=WEST_KEY_ARN)
+    )
+    replication = run.one(REPLICA).inputs
+    assert replication["kmsKeyId"] == WEST_KEY_ARN
+    assert replication["region"] == "us-west-2"
+    assert replication["sourceDbInstanceArn"] == "arn:aws:rds:us-east-1:123456789012:db:orders"
+    assert replication["retentionPeriod"] == 7
+
+
+def test_backup_replication_with_a_key_of_another_region_is_refused(under_mocks):
+    problems, registered = refused(
+        under_mocks, lambda: database(backup_replication_region="us-west-2", backup_replication_kms_key_arn=KEY_ARN)
+    )
+    assert registered == []
+    assert problems[0].startswith("backup_replication_kms_key_arn: key")
+
+
+def test_multi_region_key_replica_lands_in_its_region_with_a_policy_for_rds_there(under_mocks):
+    def program():
+        primary = EncryptionKey("primary", {"multi_region": True})
+        EncryptionReplicaKey("west", {"primary_key_arn": primary.key_arn, "region": "us-west-2"})
+
+    run = under_mocks(program)
+    primary = run.one(KEY)
+    replica = run.one("aws:kms/replicaKey:ReplicaKey")
+    assert primary.inputs["multiRegion"] is True
+    assert replica.inputs["primaryKeyArn"] == primary.outputs["arn"]
+    assert replica.inputs["region"] == "us-west-2"
+    assert "rds.us-west-2.amazonaws.com" in replica.inputs["policy"]
+    assert replica.outputs["arn"].startswith("arn:aws:kms:us-west-2:")
+
+
+def test_replicating_a_single_region_key_is_refused(under_mocks):
+    problems, _ = refused(
+        under_mocks, lambda: EncryptionReplicaKey("west", {"primary_key_arn": KEY_ARN, "region": "us-west-2"})
+    )
+    assert problems == [
+        f"primary_key_arn: '{KEY_ARN}' is a single-Region key; replicate a multi-Region key (EncryptionKey multi_region)"
+    ]
+
+
+def global_args(**overrides):
+    return {
+        "engine": "aurora-postgresql",
+        "engine_version": "16.4",
+        "instance_class": "db.r7g.large",
+        "primary_kms_key_arn": KEY_ARN,
+        "primary_subnet_ids": SUBNETS,
+        "primary_vpc_security_group_ids": GROUPS,
+        "secondary_region": "us-west-2",
+        "secondary_kms_key_arn": WEST_KEY_ARN,
+        "secondary_subnet_ids": WEST_SUBNETS,
+        "secondary_vpc_security_group_ids": GROUPS,
+        **overrides,
+    }
+
+
+def test_global_database_clusters_are_each_on_a_key_of_their_region(under_mocks):
+    run = under_mocks(lambda: EncryptedGlobalCluster("orders", global_args()))
+    assert run.one("aws:rds/globalCluster:GlobalCluster").inputs["storageEncrypted"] is True
+    clusters = {r.name: r.inputs for r in run.of_type(CLUSTER)}
+    assert clusters["orders-primary-cluster"]["kmsKeyId"] == KEY_ARN
+    assert clusters["orders-secondary-cluster"]["kmsKeyId"] == WEST_KEY_ARN
+    assert clusters["orders-secondary-cluster"]["region"] == "us-west-2"
+    assert "masterUsername" not in clusters["orders-secondary-cluster"]
+
+
+def test_global_primary_uses_a_write_only_password_since_secrets_manager_cannot(under_mocks):
+    run = under_mocks(lambda: EncryptedGlobalCluster("orders", global_args()))
+    primary = next(r for r in run.of_type(CLUSTER) if r.name == "orders-primary-cluster").inputs
+    assert "manageMasterUserPassword" not in primary
+    assert "masterPasswordWo" in primary
+
+
+def test_global_secondary_waits_for_the_primary_cluster_and_its_instances(under_mocks):
+    run = under_mocks(lambda: EncryptedGlobalCluster("orders", global_args()))
+    primary = next(r for r in run.resources if r.name == "orders-primary" and not r.custom)
+    secondary_cluster = next(r for r in run.of_type(CLUSTER) if r.name == "orders-secondary-cluster")
+    primary_members = {r.urn for r in run.resources if r.parent == primary.urn and r.type.startswith("aws:rds/cluster")}
+    assert len(primary_members) == 3
+    assert primary_members <= set(secondary_cluster.dependencies)
+
+
+def test_global_secondary_key_of_the_wrong_region_is_refused(under_mocks):
+    problems, registered = refused(
+        under_mocks, lambda: EncryptedGlobalCluster("orders", global_args(secondary_kms_key_arn=KEY_ARN))
+    )
+    assert registered == []
+    assert problems[0].startswith("secondary_kms_key_arn: key")
