@@ -4,82 +4,247 @@ from typing import Any
 
 import pulumi
 
-from components import EncryptedCluster, EncryptedDatabase, EncryptionKey
+from components import (
+    EncryptedCluster,
+    EncryptedDatabase,
+    EncryptedGlobalCluster,
+    EncryptedReadReplica,
+    EncryptionKey,
+    EncryptionReplicaKey,
+)
+from components.master_password import SECRETS_MANAGER, WRITE_ONLY
+from components.rules import engine_family
 from stack_config import StackConfig
 
 
-def deploy(config: StackConfig) -> dict[str, Any]:
-    project, stack = pulumi.get_project(), pulumi.get_stack()
-    tags = {"Project": project, "Stack": stack, "Environment": config.environment, "ManagedBy": "pulumi"}
-    # Production data must survive a mistaken `pulumi destroy` or a resource dropped from the code.
-    data_options = pulumi.ResourceOptions(protect=config.protect_resources, retain_on_delete=config.protect_resources)
+class Stack:
+    """The resources of one stack, built in dependency order only where AWS requires it."""
 
-    exports: dict[str, Any] = {"region": config.region}
-    if config.kms_key_arn:
-        key_arn: pulumi.Input[str] = config.kms_key_arn
-        exports["kmsKeyArn"] = key_arn
-    else:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.project, self.stack = pulumi.get_project(), pulumi.get_stack()
+        self.tags = {
+            "Project": self.project,
+            "Stack": self.stack,
+            "Environment": config.environment,
+            "ManagedBy": "pulumi",
+        }
+        # Production data must survive a mistaken `pulumi destroy` or a resource dropped from the code.
+        self.data_options = pulumi.ResourceOptions(
+            protect=config.protect_resources, retain_on_delete=config.protect_resources
+        )
+        self.exports: dict[str, Any] = {"region": config.region}
+
+    @property
+    def needs_dr_key(self) -> bool:
+        return bool(self.config.dr_region) and (self.config.dr_replica or self.config.dr_automated_backups)
+
+    def key_settings(self) -> dict[str, Any]:
+        return {
+            "deletion_window_days": self.config.key_deletion_window_days,
+            "administrator_arns": self.config.key_administrator_arns,
+            "user_arns": self.config.key_user_arns,
+            "tags": self.tags,
+        }
+
+    def primary_key(self) -> tuple[pulumi.Input[str], EncryptionKey | None]:
+        config = self.config
+        if config.kms_key_arn:
+            self.exports["kmsKeyArn"] = config.kms_key_arn
+            return config.kms_key_arn, None
         key = EncryptionKey(
             "rds-key",
             {
-                "alias": config.key_alias or f"alias/{project}-{stack}",
-                "description": f"RDS encryption for {project} ({stack})",
-                "deletion_window_days": config.key_deletion_window_days,
+                **self.key_settings(),
+                "alias": config.key_alias or f"alias/{self.project}-{self.stack}",
+                "description": f"RDS encryption for {self.project} ({self.stack})",
                 "rotation_period_days": config.key_rotation_period_days,
-                "administrator_arns": config.key_administrator_arns,
-                "user_arns": config.key_user_arns,
-                "tags": tags,
+                # A key cannot become multi-Region later: the mode is chosen when the key is created.
+                "multi_region": self.needs_dr_key and config.dr_key_mode == "multi-region",
             },
-            opts=data_options,
+            opts=self.data_options,
         )
-        key_arn = key.key_arn
-        exports |= {"kmsKeyArn": key.key_arn, "kmsKeyAlias": key.alias_name}
+        self.exports |= {"kmsKeyArn": key.key_arn, "kmsKeyAlias": key.alias_name}
+        return key.key_arn, key
 
-    database_args: dict[str, Any] = {
-        "kms_key_arn": key_arn,
-        "engine": config.db_engine,
-        "engine_version": config.db_engine_version,
-        "instance_class": config.db_instance_class,
-        "identifier": config.db_identifier or f"{project}-{stack}",
-        "subnet_ids": config.subnet_ids,
-        "vpc_security_group_ids": config.security_group_ids,
-        "db_name": config.db_name,
-        "master_username": config.db_master_username,
-        "backup_retention_days": config.db_backup_retention_days,
-        "deletion_protection": config.db_deletion_protection,
-        "final_snapshot": config.db_final_snapshot,
-        "performance_insights": config.db_performance_insights,
-        "performance_insights_retention_days": config.db_performance_insights_retention_days,
-        "log_exports": config.db_log_exports,
-        "tags": tags,
-    }
-    if config.is_aurora:
-        cluster = EncryptedCluster(
-            "database", {**database_args, "instance_count": config.aurora_instance_count}, opts=data_options
-        )
-        return exports | {
-            "dbEndpoint": cluster.endpoint,
-            "dbReaderEndpoint": cluster.reader_endpoint,
-            "dbPort": cluster.port,
-            "dbIdentifier": cluster.cluster_identifier,
-            "dbArn": cluster.cluster_arn,
-            "masterUserSecretArn": cluster.master_user_secret_arn,
+    def dr_key(self, primary: EncryptionKey | None) -> pulumi.Input[str]:
+        """The DR region's key. It depends on nothing of the primary region but, in multi-Region
+        mode, the primary key: never on the database, so it is created while the database is."""
+        config = self.config
+        if config.dr_kms_key_arn:
+            return config.dr_kms_key_arn
+        alias = f"alias/{self.project}-{self.stack}-dr"
+        if config.dr_key_mode == "multi-region" and primary is not None:
+            key: EncryptionKey | EncryptionReplicaKey = EncryptionReplicaKey(
+                "dr-key",
+                {**self.key_settings(), "primary_key_arn": primary.key_arn, "region": config.dr_region, "alias": alias},
+                opts=self.data_options,
+            )
+        else:
+            key = EncryptionKey(
+                "dr-key",
+                {
+                    **self.key_settings(),
+                    "region": config.dr_region,
+                    "alias": alias,
+                    "rotation_period_days": config.key_rotation_period_days,
+                },
+                opts=self.data_options,
+            )
+        self.exports["drKmsKeyArn"] = key.key_arn
+        return key.key_arn
+
+    def password_mode(self) -> str:
+        """Secrets Manager keeps the password unless AWS forbids it: replicas of non-SQL Server sources."""
+        config = self.config
+        has_replicas = config.same_region_replicas > 0 or config.dr_replica
+        if has_replicas and engine_family(config.db_engine) != "sqlserver":
+            return WRITE_ONLY
+        return SECRETS_MANAGER
+
+    def database_settings(self, key_arn: pulumi.Input[str]) -> dict[str, Any]:
+        config = self.config
+        return {
+            "kms_key_arn": key_arn,
+            "engine": config.db_engine,
+            "engine_version": config.db_engine_version,
+            "instance_class": config.db_instance_class,
+            "identifier": self.identifier,
+            "subnet_ids": config.subnet_ids,
+            "vpc_security_group_ids": config.security_group_ids,
+            "db_name": config.db_name,
+            "master_username": config.db_master_username,
+            "backup_retention_days": config.db_backup_retention_days,
+            "deletion_protection": config.db_deletion_protection,
+            "final_snapshot": config.db_final_snapshot,
+            "performance_insights": config.db_performance_insights,
+            "performance_insights_retention_days": config.db_performance_insights_retention_days,
+            "log_exports": config.db_log_exports,
+            "tags": self.tags,
         }
-    database = EncryptedDatabase(
-        "database",
-        {
-            **database_args,
-            "allocated_storage_gb": config.db_allocated_storage_gb,
-            "max_allocated_storage_gb": config.db_max_allocated_storage_gb,
-            "multi_az": config.db_multi_az,
-        },
-        opts=data_options,
-    )
-    return exports | {
-        "dbEndpoint": database.endpoint,
-        "dbAddress": database.address,
-        "dbPort": database.port,
-        "dbIdentifier": database.identifier,
-        "dbArn": database.instance_arn,
-        "masterUserSecretArn": database.master_user_secret_arn,
-    }
+
+    @property
+    def identifier(self) -> str:
+        return self.config.db_identifier or f"{self.project}-{self.stack}"
+
+    def aurora(self, key_arn: pulumi.Input[str], dr_key_arn: pulumi.Input[str] | None) -> None:
+        config = self.config
+        settings = self.database_settings(key_arn)
+        if dr_key_arn is None:
+            cluster = EncryptedCluster(
+                "database", {**settings, "instance_count": config.aurora_instance_count}, opts=self.data_options
+            )
+            self.exports |= {
+                "dbEndpoint": cluster.endpoint,
+                "dbReaderEndpoint": cluster.reader_endpoint,
+                "dbPort": cluster.port,
+                "dbIdentifier": cluster.cluster_identifier,
+                "dbArn": cluster.cluster_arn,
+                "masterUserSecretArn": cluster.master_user_secret_arn,
+            }
+            return
+        global_cluster = EncryptedGlobalCluster(
+            "database",
+            {
+                "identifier": self.identifier,
+                "engine": config.db_engine,
+                "engine_version": config.db_engine_version,
+                "instance_class": config.db_instance_class,
+                "primary_kms_key_arn": key_arn,
+                "primary_subnet_ids": config.subnet_ids,
+                "primary_vpc_security_group_ids": config.security_group_ids,
+                "primary_instance_count": config.aurora_instance_count,
+                "secondary_region": config.dr_region,
+                "secondary_kms_key_arn": dr_key_arn,
+                "secondary_subnet_ids": config.dr_subnet_ids,
+                "secondary_vpc_security_group_ids": config.dr_security_group_ids,
+                "db_name": config.db_name,
+                "master_username": config.db_master_username,
+                "backup_retention_days": config.db_backup_retention_days,
+                "deletion_protection": config.db_deletion_protection,
+                "final_snapshot": config.db_final_snapshot,
+                "tags": self.tags,
+            },
+            opts=self.data_options,
+        )
+        self.exports |= {
+            "dbEndpoint": global_cluster.primary_endpoint,
+            "drReaderEndpoint": global_cluster.secondary_reader_endpoint,
+            "dbIdentifier": global_cluster.global_cluster_identifier,
+            "masterUserSecretArn": global_cluster.master_user_secret_arn,
+        }
+
+    def instance(self, key_arn: pulumi.Input[str], dr_key_arn: pulumi.Input[str] | None) -> EncryptedDatabase:
+        config = self.config
+        backups = (
+            {"backup_replication_region": config.dr_region, "backup_replication_kms_key_arn": dr_key_arn}
+            if config.dr_automated_backups
+            else {}
+        )
+        database = EncryptedDatabase(
+            "database",
+            {
+                **self.database_settings(key_arn),
+                "allocated_storage_gb": config.db_allocated_storage_gb,
+                "max_allocated_storage_gb": config.db_max_allocated_storage_gb,
+                "multi_az": config.db_multi_az,
+                "password_mode": self.password_mode(),
+                **backups,
+            },
+            opts=self.data_options,
+        )
+        self.exports |= {
+            "dbEndpoint": database.endpoint,
+            "dbAddress": database.address,
+            "dbPort": database.port,
+            "dbIdentifier": database.identifier,
+            "dbArn": database.instance_arn,
+            "masterUserSecretArn": database.master_user_secret_arn,
+        }
+        self.replicas(database, dr_key_arn)
+        return database
+
+    def replicas(self, database: EncryptedDatabase, dr_key_arn: pulumi.Input[str] | None) -> None:
+        config = self.config
+        replica_settings = {
+            **database.replica_source(),
+            "instance_class": config.replica_instance_class or config.db_instance_class,
+            "performance_insights": config.db_performance_insights,
+            "deletion_protection": config.db_deletion_protection,
+            "tags": self.tags,
+        }
+        endpoints = []
+        for number in range(1, config.same_region_replicas + 1):
+            replica = EncryptedReadReplica(
+                f"replica-{number}",
+                {**replica_settings, "identifier": f"{self.identifier}-replica-{number}"},
+                opts=self.data_options,
+            )
+            endpoints.append(replica.endpoint)
+        if endpoints:
+            self.exports["replicaEndpoints"] = endpoints
+        if config.dr_replica and dr_key_arn is not None:
+            dr_replica = EncryptedReadReplica(
+                "dr-replica",
+                {
+                    **replica_settings,
+                    "identifier": f"{self.identifier}-dr",
+                    "region": config.dr_region,
+                    "kms_key_arn": dr_key_arn,
+                    "subnet_ids": config.dr_subnet_ids,
+                    "vpc_security_group_ids": config.dr_security_group_ids,
+                },
+                opts=self.data_options,
+            )
+            self.exports["drReplicaEndpoint"] = dr_replica.endpoint
+
+
+def deploy(config: StackConfig) -> dict[str, Any]:
+    stack = Stack(config)
+    key_arn, key = stack.primary_key()
+    dr_key_arn = stack.dr_key(key) if stack.needs_dr_key else None
+    if config.is_aurora:
+        stack.aurora(key_arn, dr_key_arn)
+    else:
+        stack.instance(key_arn, dr_key_arn)
+    return stack.exports

@@ -6,7 +6,7 @@ the same keys, types, defaults and descriptions (a test keeps the two equal).
 
 import difflib
 import json
-from typing import Annotated, Any, get_origin
+from typing import Annotated, Any, Literal, get_origin
 
 import pulumi
 import pulumi.runtime.config as runtime_config
@@ -129,6 +129,39 @@ class StackConfig(BaseModel):
         2, alias=_key("auroraInstanceCount"), description="Instances in an Aurora cluster (1-16)."
     )
 
+    same_region_replicas: int = Field(
+        0, alias=_key("sameRegionReplicas"), ge=0, le=15, description="Read replicas in the stack's region (0-15)."
+    )
+    replica_instance_class: Annotated[str, _rule(lambda value: value and rules.check_instance_class(value))] = Field(
+        "", alias=_key("replicaInstanceClass"), description="Instance class of read replicas. Empty: dbInstanceClass."
+    )
+    dr_region: Annotated[str, _rule(lambda value: value and rules.check_region(value))] = Field(
+        "", alias=_key("drRegion"), description="Disaster recovery region. Empty: no cross-region resources."
+    )
+    dr_key_mode: Literal["independent", "multi-region"] = Field(
+        "independent",
+        alias=_key("drKeyMode"),
+        description="DR key: an independent key in drRegion, or a replica of a multi-Region primary key.",
+    )
+    dr_kms_key_arn: str = Field(
+        "", alias=_key("drKmsKeyArn"), description="Existing customer managed key in drRegion. Empty: create one."
+    )
+    dr_replica: bool = Field(
+        False, alias=_key("drReplica"), description="Cross-region read replica (Aurora: a global database) in drRegion."
+    )
+    dr_automated_backups: bool = Field(
+        False, alias=_key("drAutomatedBackups"), description="Replicate automated backups to drRegion."
+    )
+    dr_subnet_ids: list[str] = Field(
+        [], alias=_key("drSubnetIds"), description="Private subnet ids in drRegion, for the cross-region replica."
+    )
+    dr_security_group_ids: list[str] = Field(
+        [], alias=_key("drSecurityGroupIds"), description="Security group ids in drRegion, for the cross-region replica."
+    )
+    backup_account_ids: Annotated[list[str], _rule(rules.check_account_ids)] = Field(
+        [], alias=_key("backupAccountIds"), description="Accounts that receive a shared, encrypted snapshot copy."
+    )
+
     @property
     def is_aurora(self) -> bool:
         return self.db_engine in rules.AURORA_ENGINES
@@ -174,6 +207,61 @@ class StackConfig(BaseModel):
         engine = info.data.get("db_engine")
         if engine and (message := rules.check_log_exports(engine, value)):
             raise ValueError(message)
+        return value
+
+
+    @field_validator("same_region_replicas")
+    @classmethod
+    def _aurora_readers_are_cluster_instances(cls, value: int, info: ValidationInfo) -> int:
+        if value and info.data.get("db_engine") in rules.AURORA_ENGINES:
+            raise ValueError("Aurora readers are cluster instances; set auroraInstanceCount instead of read replicas")
+        return value
+
+    @field_validator("dr_region")
+    @classmethod
+    def _dr_is_another_region(cls, value: str, info: ValidationInfo) -> str:
+        if value and value == info.data.get("region"):
+            raise ValueError(f"the DR region must differ from the stack's region {value}; choose another region")
+        return value
+
+    @field_validator("dr_key_mode")
+    @classmethod
+    def _multi_region_needs_the_created_key(cls, value: str, info: ValidationInfo) -> str:
+        if value == "multi-region" and info.data.get("kms_key_arn"):
+            raise ValueError(
+                "multi-region replicates the key this stack creates, but kmsKeyArn names an existing key; "
+                "use drKmsKeyArn for an existing DR key, or unset kmsKeyArn"
+            )
+        return value
+
+    @field_validator("dr_kms_key_arn")
+    @classmethod
+    def _dr_key_in_dr_region(cls, value: str, info: ValidationInfo) -> str:
+        if value and (message := rules.check_key_arn(value, info.data.get("dr_region") or None)):
+            raise ValueError(message)
+        return value
+
+    @field_validator("dr_replica", "dr_automated_backups")
+    @classmethod
+    def _dr_needs_a_region(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("dr_region"):
+            raise ValueError("needs a DR region; set encrypted-rds:drRegion")
+        if value and info.field_name == "dr_automated_backups" and info.data.get("db_engine") in rules.AURORA_ENGINES:
+            raise ValueError("automated backup replication is for DB instances; Aurora DR is drReplica (global database)")
+        return value
+
+    @field_validator("dr_subnet_ids")
+    @classmethod
+    def _dr_replica_subnets(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("dr_replica") and (message := rules.check_subnet_ids(value)):
+            raise ValueError(f"{message} (the cross-region replica needs subnets of the DR region)")
+        return value
+
+    @field_validator("dr_security_group_ids")
+    @classmethod
+    def _dr_replica_security_groups(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("dr_replica") and (message := rules.check_security_group_ids(value)):
+            raise ValueError(f"{message} (the cross-region replica needs groups of the DR region)")
         return value
 
 
@@ -249,7 +337,8 @@ def project_config_declarations() -> dict[str, dict[str, Any]]:
         if get_origin(annotation) is list:
             declaration: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
         else:
-            declaration = {"type": {bool: "boolean", int: "integer", str: "string"}[annotation]}
+            plain = str if get_origin(annotation) is Literal else annotation
+            declaration = {"type": {bool: "boolean", int: "integer", str: "string"}[plain]}
         declaration["description"] = field.description
         if not field.is_required():
             declaration["default"] = field.default

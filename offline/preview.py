@@ -55,13 +55,25 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _describe_inputs(resource: RecordedResource, names_by_urn: dict[str, str]) -> list[str]:
-    described = []
+def _inherited_key(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> str | None:
+    """A same-region replica sends no key: AWS encrypts it with its source's key. Say which."""
+    if resource.inputs.get("kmsKeyId") or not resource.inputs.get("replicateSourceDb"):
+        return None
+    for source_urn in resource.property_dependencies.get("replicateSourceDb", []):
+        source = by_urn.get(source_urn)
+        if source and source.inputs.get("kmsKeyId"):
+            key_names = [by_urn[urn].name for urn in source.property_dependencies.get("kmsKeyId", []) if urn in by_urn]
+            return f"kmsKeyId=(the source's key, inherited) {source.inputs['kmsKeyId']} (from {', '.join(key_names)})"
+    return None
+
+
+def _describe_inputs(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> list[str]:
+    described = [text] if (text := _inherited_key(resource, by_urn)) else []
     for key in SHOWN_INPUTS:
         if key not in resource.inputs or resource.inputs[key] in (None, ""):
             continue
         text = f"{key}={_format_value(resource.inputs[key])}"
-        sources = [names_by_urn.get(urn, urn) for urn in resource.property_dependencies.get(key, [])]
+        sources = [by_urn[urn].name if urn in by_urn else urn for urn in resource.property_dependencies.get(key, [])]
         if sources:
             text += f" (from {', '.join(sources)})"
         described.append(text)
@@ -69,10 +81,10 @@ def _describe_inputs(resource: RecordedResource, names_by_urn: dict[str, str]) -
 
 
 def render_plan(run: StackRun) -> str:
-    names_by_urn = {r.urn: r.name for r in run.resources}
+    by_urn = {r.urn: r for r in run.resources}
     children: dict[str, list[RecordedResource]] = {}
     for resource in run.resources:
-        parent = resource.parent if resource.parent in names_by_urn else ""
+        parent = resource.parent if resource.parent in by_urn else ""
         children.setdefault(parent, []).append(resource)
 
     lines = [BANNER.format(stack=run.stack), "", f"Resources to create ({len(run.resources)}):"]
@@ -88,7 +100,7 @@ def render_plan(run: StackRun) -> str:
             lines.append(
                 f"{indent}+ {resource.type}  {resource.name}" + (f"  [{', '.join(options)}]" if options else "")
             )
-            lines.extend(f"{indent}      {text}" for text in _describe_inputs(resource, names_by_urn))
+            lines.extend(f"{indent}      {text}" for text in _describe_inputs(resource, by_urn))
             walk(resource.urn, depth + 1)
 
     walk("", 0)

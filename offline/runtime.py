@@ -74,6 +74,9 @@ class StackRun:
         assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
         return found[0]
 
+    def named(self, name: str) -> RecordedResource:
+        return next(r for r in self.resources if r.name == name)
+
     def by_urn(self, urn: str) -> RecordedResource:
         return next(r for r in self.resources if r.urn == urn)
 
@@ -157,6 +160,25 @@ class AwsMocks(Mocks):
                 ]
         elif args.typ == "aws:rds/clusterInstance:ClusterInstance":
             resource_id = inputs.get("identifier") or args.name
+        elif args.typ in ("aws:rds/snapshot:Snapshot", "aws:rds/snapshotCopy:SnapshotCopy"):
+            # A manual DB snapshot or copy: its id is its identifier; a copy made with a key is
+            # encrypted under it, and a copy lands in its own region whatever its source.
+            resource_id = inputs.get("dbSnapshotIdentifier") or inputs.get("targetDbSnapshotIdentifier") or args.name
+            outputs |= {
+                "dbSnapshotArn": f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:snapshot:{resource_id}",
+                "snapshotType": "manual",
+                "region": region,
+            }
+            if args.typ.endswith("SnapshotCopy"):
+                source = str(inputs.get("sourceDbSnapshotIdentifier", ""))
+                outputs |= {
+                    "encrypted": bool(inputs.get("kmsKeyId")),
+                    "sourceRegion": source.split(":")[3] if source.startswith("arn:") else region,
+                }
+        elif args.typ == "aws:cfg/rule:Rule":
+            resource_id = inputs.get("name") or args.name
+            rule_id = f"config-rule-{placeholder[:6]}"
+            outputs |= {"ruleId": rule_id, "arn": f"arn:{PARTITION}:config:{region}:{ACCOUNT_ID}:config-rule/{rule_id}"}
         outputs.setdefault(
             "arn", f"arn:{PARTITION}:{args.typ.split(':')[1].split('/')[0]}:{region}:{ACCOUNT_ID}:{resource_id}"
         )

@@ -139,6 +139,76 @@ INVALID = {
         "encrypted-rds:auroraInstanceCount",
         "use 1 to 16",
     ),
+    "dr_region_is_the_stack_region": (
+        {"encrypted-rds:drRegion": "us-east-1"},
+        "encrypted-rds:drRegion",
+        "must differ from the stack's region",
+    ),
+    "dr_replica_without_dr_region": (
+        {"encrypted-rds:drReplica": True},
+        "encrypted-rds:drReplica",
+        "needs a DR region; set encrypted-rds:drRegion",
+    ),
+    "dr_backups_without_dr_region": (
+        {"encrypted-rds:drAutomatedBackups": True},
+        "encrypted-rds:drAutomatedBackups",
+        "needs a DR region",
+    ),
+    "dr_replica_without_dr_subnets": (
+        {"encrypted-rds:drRegion": "us-west-2", "encrypted-rds:drReplica": True},
+        "encrypted-rds:drSubnetIds",
+        "needs subnets of the DR region",
+    ),
+    "dr_key_of_another_region": (
+        {
+            "encrypted-rds:drRegion": "us-west-2",
+            "encrypted-rds:drKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001",
+        },
+        "encrypted-rds:drKmsKeyArn",
+        "is in us-east-1 but the resource is in us-west-2",
+    ),
+    "multi_region_mode_with_an_existing_key": (
+        {
+            "encrypted-rds:kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001",
+            "encrypted-rds:drKeyMode": "multi-region",
+        },
+        "encrypted-rds:drKeyMode",
+        "use drKmsKeyArn for an existing DR key",
+    ),
+    "unknown_dr_key_mode": (
+        {"encrypted-rds:drKeyMode": "global"},
+        "encrypted-rds:drKeyMode",
+        "Input should be 'independent' or 'multi-region'",
+    ),
+    "aurora_read_replicas": (
+        {
+            "encrypted-rds:dbEngine": "aurora-mysql",
+            "encrypted-rds:dbLogExports": [],
+            "encrypted-rds:sameRegionReplicas": 1,
+        },
+        "encrypted-rds:sameRegionReplicas",
+        "set auroraInstanceCount",
+    ),
+    "aurora_backup_replication": (
+        {
+            "encrypted-rds:dbEngine": "aurora-mysql",
+            "encrypted-rds:dbLogExports": [],
+            "encrypted-rds:drRegion": "us-west-2",
+            "encrypted-rds:drAutomatedBackups": True,
+        },
+        "encrypted-rds:drAutomatedBackups",
+        "Aurora DR is drReplica",
+    ),
+    "too_many_replicas": (
+        {"encrypted-rds:sameRegionReplicas": 16},
+        "encrypted-rds:sameRegionReplicas",
+        "less than or equal to 15",
+    ),
+    "public_snapshot_sharing": (
+        {"encrypted-rds:backupAccountIds": ["all"]},
+        "encrypted-rds:backupAccountIds",
+        "never 'all', which is public",
+    ),
     "bad_region": ({"aws:region": "useast1"}, "aws:region", "not an AWS region name"),
     "typo_in_key": (
         {"encrypted-rds:dbMultiAZ": True},
