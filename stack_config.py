@@ -156,7 +156,9 @@ class StackConfig(BaseModel):
         [], alias=_key("drSubnetIds"), description="Private subnet ids in drRegion, for the cross-region replica."
     )
     dr_security_group_ids: list[str] = Field(
-        [], alias=_key("drSecurityGroupIds"), description="Security group ids in drRegion, for the cross-region replica."
+        [],
+        alias=_key("drSecurityGroupIds"),
+        description="Security group ids in drRegion, for the cross-region replica.",
     )
     backup_account_ids: Annotated[list[str], _rule(rules.check_account_ids)] = Field(
         [], alias=_key("backupAccountIds"), description="Accounts that receive a shared, encrypted snapshot copy."
@@ -209,7 +211,6 @@ class StackConfig(BaseModel):
             raise ValueError(message)
         return value
 
-
     @field_validator("same_region_replicas")
     @classmethod
     def _aurora_readers_are_cluster_instances(cls, value: int, info: ValidationInfo) -> int:
@@ -247,7 +248,9 @@ class StackConfig(BaseModel):
         if value and not info.data.get("dr_region"):
             raise ValueError("needs a DR region; set encrypted-rds:drRegion")
         if value and info.field_name == "dr_automated_backups" and info.data.get("db_engine") in rules.AURORA_ENGINES:
-            raise ValueError("automated backup replication is for DB instances; Aurora DR is drReplica (global database)")
+            raise ValueError(
+                "automated backup replication is for DB instances; Aurora DR is drReplica (global database)"
+            )
         return value
 
     @field_validator("dr_subnet_ids")
