@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
+from pulumi_policy import Secret
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -57,7 +58,9 @@ def unwrap(value: Any) -> Any:
 
 
 def known(value: Any) -> Any:
-    """``UNKNOWN`` for a preview sentinel, the unwrapped value otherwise."""
+    """``UNKNOWN`` for a preview sentinel, the unwrapped (and unsecreted) value otherwise."""
+    if isinstance(value, Secret):  # only Remediate keeps secret markers
+        value = value.value
     if isinstance(value, str) and value in _SENTINELS:
         return UNKNOWN
     return unwrap(value)

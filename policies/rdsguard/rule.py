@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
-from .props import UNKNOWN, Props, stack_of
+from .props import Props, stack_of
 
 # Registered policy names (stable: users reference them in policy group config).
 AT_REST: Final = "rds-encryption-at-rest"
@@ -101,7 +101,9 @@ class Exemption:
 
 
 DEFAULT_PRODUCTION_PATTERN: Final = r"(^|[-_.])prod(uction)?($|[-_.])"
-DEFAULT_MIN_DELETION_WINDOW: Final = 30
+# KMS accepts 7-30 days. Non-production stacks may use the shortest window; production the longest.
+DEFAULT_MIN_DELETION_WINDOW: Final = 7
+DEFAULT_PRODUCTION_MIN_DELETION_WINDOW: Final = 30
 
 
 @dataclass(frozen=True)
@@ -119,17 +121,18 @@ class Settings:
     def read(cls, config: Mapping[str, Any] | None, urn: str) -> Settings:
         config = config if isinstance(config, Mapping) else {}
         stack = stack_of(urn)
-        window = config.get("minimumDeletionWindowInDays", DEFAULT_MIN_DELETION_WINDOW)
-        if not isinstance(window, (int, float)) or isinstance(window, bool):
-            window = DEFAULT_MIN_DELETION_WINDOW
-        pattern = config.get("productionStackPattern", DEFAULT_PRODUCTION_PATTERN)
+        pattern = config.get("productionStackPattern")
+        production = bool(_production_regex(pattern if isinstance(pattern, str) else "").search(stack))
+        if production:
+            window = _days(config.get("productionMinimumDeletionWindowInDays"), DEFAULT_PRODUCTION_MIN_DELETION_WINDOW)
+        else:
+            window = _days(config.get("minimumDeletionWindowInDays"), DEFAULT_MIN_DELETION_WINDOW)
         keys = config.get("approvedKmsKeys")
         return cls(
             stack=stack,
             approved_keys=tuple(k for k in keys if isinstance(k, str) and k) if isinstance(keys, list) else (),
-            # KMS accepts 7-30 days; clamp so a typo cannot demand the impossible.
-            min_deletion_window=int(min(30, max(7, window))),
-            production=bool(_production_regex(pattern).search(stack)),
+            min_deletion_window=window,
+            production=production,
             exemptions=_exemptions(config.get("exemptions")),
         )
 
@@ -137,11 +140,18 @@ class Settings:
         return any(e.covers(rule_id, resource) for e in self.exemptions)
 
 
+def _days(value: Any, default: int) -> int:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        return default
+    # Clamp to what KMS accepts so a typo cannot demand the impossible.
+    return int(min(30, max(7, value)))
+
+
 @lru_cache(maxsize=32)
-def _production_regex(pattern: Any) -> re.Pattern[str]:
+def _production_regex(pattern: str) -> re.Pattern[str]:
     try:
-        return re.compile(pattern)
-    except (re.error, TypeError):
+        return re.compile(pattern or DEFAULT_PRODUCTION_PATTERN)
+    except re.error:
         return re.compile(DEFAULT_PRODUCTION_PATTERN)
 
 
@@ -199,11 +209,12 @@ class Rule:
 class Stack:
     """An index over the ``AnalyzeStack`` resources the rules care about, built once per call."""
 
-    __slots__ = ("by_type", "by_urn")
+    __slots__ = ("_memo", "by_type", "by_urn")
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.by_urn: dict[str, Resource] = {}
         self.by_type: dict[str, list[Resource]] = {}
+        self._memo: dict[str, Any] = {}
         for resource in resources:
             self.by_urn[resource.urn] = resource
             self.by_type.setdefault(resource.type, []).append(resource)
@@ -211,6 +222,12 @@ class Stack:
     def of(self, *types: str) -> Iterable[Resource]:
         for type_ in types:
             yield from self.by_type.get(type_, ())
+
+    def memo(self, name: str, compute: Callable[[Stack], Any]) -> Any:
+        """A derived index, computed once per AnalyzeStack call and shared by the rules."""
+        if name not in self._memo:
+            self._memo[name] = compute(self)
+        return self._memo[name]
 
     def find(self, types: tuple[str, ...], value: Any, *props: str) -> Resource | None:
         """The resource of ``types`` whose ``props`` (e.g. identifier or arn) equals ``value``."""
@@ -221,7 +238,3 @@ class Stack:
                 if resource.props.get(prop) == value:
                     return resource
         return None
-
-
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN

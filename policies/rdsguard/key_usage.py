@@ -1,0 +1,172 @@
+"""Which key encrypts RDS data: a customer managed key, named by its ARN (resource rules).
+
+Every rule here decides on the resource's own inputs. A key property whose value is unknown at
+preview comes from another resource's output, so it is not the AWS managed key (that one is
+only reachable through the literal ``alias/aws/<service>``): those rules abstain and the stack
+rules in ``replicas.py`` judge the key through ``propertyDependencies``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .props import UNKNOWN, Props, parse_key_id
+from .rule import (
+    AT_REST,
+    BACKUP_REPLICATION,
+    CLUSTER,
+    CLUSTER_INSTANCE,
+    COPIES,
+    INSTANCE,
+    Resource,
+    ResourceCheck,
+    Rule,
+    Settings,
+)
+
+RDS_ENCRYPTION_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html"
+
+
+class KeyProp(NamedTuple):
+    prop: str
+    purpose: str  # what the key encrypts, for messages
+    aws_key: str  # the AWS managed key used when the property is not set
+    python_arg: str
+
+
+STORAGE_KEY = KeyProp("kmsKeyId", "storage, automated backups and snapshots", "aws/rds", "kms_key_id")
+PI_KEY = KeyProp(
+    "performanceInsightsKmsKeyId",
+    "Performance Insights data",
+    "aws/rds",
+    "performance_insights_kms_key_id",
+)
+SECRET_KEY = KeyProp(
+    "masterUserSecretKmsKeyId",
+    "the master user secret in Secrets Manager",
+    "aws/secretsmanager",
+    "master_user_secret_kms_key_id",
+)
+KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY)
+
+
+def storage_key_required(resource: Resource) -> bool:
+    """Whether this resource chooses its own storage key (rather than inheriting one)."""
+    props = resource.props
+    if resource.type == INSTANCE:
+        # Replicas inherit (same region) or are judged by the stack rules (cross region);
+        # instance restores cannot name a key: the snapshot's key carries over.
+        inherits = ("replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime")
+        return props.bool("storageEncrypted") is not False and not any(map(props.has, inherits))
+    if resource.type == CLUSTER:
+        # Aurora may encrypt new clusters by default with an AWS owned key, so an encrypted
+        # cluster still needs an explicit customer managed key (restores accept one).
+        return props.bool("storageEncrypted") is not False and not props.has("replicationSourceIdentifier")
+    return resource.type in COPIES or resource.type == BACKUP_REPLICATION
+
+
+def _required(resource: Resource, key: KeyProp) -> bool:
+    if key is STORAGE_KEY:
+        return storage_key_required(resource)
+    enabled = "performanceInsightsEnabled" if key is PI_KEY else "manageMasterUserPassword"
+    return resource.props.bool(enabled) is True
+
+
+def _cmk_problem(props: Props, key: KeyProp, required: bool) -> str | None:
+    value = props.text(key.prop)
+    if value is UNKNOWN:
+        return None
+    fix = f"Fix: pass {key.python_arg}=<aws.kms.Key>.arn of a customer managed key"
+    if value is None:
+        if not required:
+            return None
+        return (
+            f"`{key.prop}` is not set, so {key.purpose} use the AWS managed key `{key.aws_key}`; "
+            f"expected the ARN of a customer managed key. {fix}."
+        )
+    if parse_key_id(value).is_aws_managed:
+        return (
+            f"`{key.prop}` is the AWS managed key `{value}`, which you cannot control, rotate on "
+            f"your schedule or share; expected the ARN of a customer managed key. {fix}."
+        )
+    return None
+
+
+def _cmk_rule(key: KeyProp) -> ResourceCheck:
+    def check(resource: Resource, _settings: Settings) -> Iterator[str]:
+        problem = _cmk_problem(resource.props, key, _required(resource, key))
+        if problem:
+            yield problem
+
+    return check
+
+
+def kms_key_arn(resource: Resource, _settings: Settings) -> Iterator[str]:
+    for key in KEY_PROPS:
+        value = resource.props.text(key.prop)
+        if not isinstance(value, str):
+            continue
+        parsed = parse_key_id(value)
+        if parsed.kind == "key-arn" or parsed.is_aws_managed:
+            continue
+        what = "an alias" if parsed.is_alias else "a bare key ID"
+        yield (
+            f"`{key.prop}` is {what} (`{value}`); expected a key ARN "
+            "(arn:aws:kms:<region>:<account>:key/<id>). AWS stores the key ARN, so anything else "
+            "shows a diff that replaces the resource on every update. "
+            f"Fix: pass {key.python_arg}=<aws.kms.Key>.arn (not .key_id or an alias)."
+        )
+
+
+_CMK_SOURCE = "AWS RDS User Guide, Overview.Encryption"
+RULES = (
+    Rule(
+        id="rds-customer-managed-key",
+        policy=AT_REST,
+        types=(INSTANCE, CLUSTER, *COPIES, BACKUP_REPLICATION),
+        summary="Encrypted instances, clusters, snapshot copies and backup replications name a "
+        "customer managed key in `kmsKeyId` (not missing, not `alias/aws/rds`).",
+        severity="high",
+        source=f"{_CMK_SOURCE}; checkov CKV_AWS_327 (clusters)",
+        url=RDS_ENCRYPTION_DOC,
+        remediation="Create an aws.kms.Key (rotation on) and pass kms_key_id=key.arn. The key of a "
+        "database cannot be changed: snapshot, copy the snapshot with the new key, restore.",
+        check=_cmk_rule(STORAGE_KEY),
+    ),
+    Rule(
+        id="rds-performance-insights-cmk",
+        policy=AT_REST,
+        types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE),
+        summary="With Performance Insights on, `performanceInsightsKmsKeyId` is a customer managed key.",
+        severity="high",
+        source="AWS RDS User Guide, USER_PerfInsights.access-control.cmk-policy; checkov CKV_AWS_354",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.access-control.cmk-policy.html",
+        remediation="Pass performance_insights_kms_key_id=key.arn when enabling Performance "
+        "Insights; the key cannot be changed afterwards.",
+        check=_cmk_rule(PI_KEY),
+    ),
+    Rule(
+        id="rds-master-secret-cmk",
+        policy=AT_REST,
+        types=(INSTANCE, CLUSTER),
+        summary="With `manageMasterUserPassword`, `masterUserSecretKmsKeyId` is a customer managed key.",
+        severity="high",
+        source="AWS RDS User Guide, rds-secrets-manager; checkov CKV_AWS_149 (secrets on CMK)",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html",
+        remediation="Pass master_user_secret_kms_key_id=key.arn with manage_master_user_password.",
+        check=_cmk_rule(SECRET_KEY),
+    ),
+    Rule(
+        id="rds-kms-key-arn",
+        policy=AT_REST,
+        types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE, *COPIES, BACKUP_REPLICATION),
+        summary="Key properties hold a key ARN, not an alias or bare key ID.",
+        severity="medium",
+        source="pulumi-aws docs for rds.Instance `kms_key_id` (must be an ARN); "
+        "AWS RDS User Guide, Overview.Encryption",
+        url=RDS_ENCRYPTION_DOC,
+        remediation="Pass key.arn (not key.key_id, alias.name or alias.arn).",
+        check=kms_key_arn,
+    ),
+)

@@ -1,0 +1,108 @@
+"""Resolving which KMS key a property names, in the stack view, even when its ARN is unknown.
+
+At preview the ARN of a key created in the same update is unknown, but the engine still tells
+which resource the value came from (``propertyDependencies``). A key reference is therefore
+identified by the key resource's URN, by the ARN, or both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from .props import UNKNOWN, arn_region, parse_key_id
+from .rule import ALIAS, KEYS, Resource
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    value: Any  # the literal (str), UNKNOWN, or None when absent
+    key: Resource | None  # the aws:kms key resource it came from
+    alias: Resource | None  # the aws:kms/alias resource it came from, if any
+
+    @property
+    def computed(self) -> bool:
+        """Unknown and wired from no resource: the provider fills it in, so the program left it
+        unset (config, invokes and stack references are all known at preview)."""
+        return self.value is UNKNOWN and self.key is None and self.alias is None
+
+    @property
+    def arn(self) -> str | None:
+        if isinstance(self.value, str) and parse_key_id(self.value).kind == "key-arn":
+            return self.value
+        if self.key is not None:
+            key_arn = self.key.props.str("arn")
+            return key_arn if isinstance(key_arn, str) else None
+        return None
+
+    @property
+    def region(self) -> str | None:
+        if isinstance(self.value, str):
+            return parse_key_id(self.value).region
+        if self.key is not None:
+            return arn_region(self.key.props.get("arn")) or self.key.region
+        return None
+
+    def identities(self) -> set[str]:
+        ids = {self.key.urn} if self.key is not None else set()
+        if self.arn:
+            ids.add(self.arn)
+        return ids
+
+    def differs_from(self, other: KeyRef) -> bool:
+        """Provably a different key. Keys not yet created cannot equal a literal ARN."""
+        mine, theirs = self.identities(), other.identities()
+        return bool(mine) and bool(theirs) and not mine & theirs
+
+
+def key_ref(resource: Resource, prop: str) -> KeyRef | None:
+    """The key ``prop`` names, or ``None`` when the property is absent."""
+    value = resource.props.text(prop)
+    sources = resource.deps(prop)
+    key = next((r for r in sources if r.type in KEYS), None)
+    alias = next((r for r in sources if r.type == ALIAS), None)
+    if key is None and alias is not None:
+        key = next((r for r in alias.deps("targetKeyId") if r.type in KEYS), None)
+    if value is None and key is None and alias is None:
+        return None
+    return KeyRef(value, key, alias)
+
+
+# --- key policies ------------------------------------------------------------------------------
+
+
+def statements(policy: Any) -> Iterator[Mapping[str, Any]]:
+    """The statements of a key policy JSON string; nothing for unknown or malformed policies."""
+    if not isinstance(policy, str):
+        return
+    try:
+        document = json.loads(policy)
+    except ValueError:
+        return
+    found = document.get("Statement") if isinstance(document, Mapping) else None
+    for statement in found if isinstance(found, list) else [found]:
+        if isinstance(statement, Mapping):
+            yield statement
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def aws_principals(statement: Mapping[str, Any]) -> list[str]:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return ["*"]
+    if isinstance(principal, Mapping):
+        return [p for p in as_list(principal.get("AWS")) if isinstance(p, str)]
+    return []
+
+
+def allows(statement: Mapping[str, Any], action: str) -> bool:
+    if statement.get("Effect") != "Allow":
+        return False
+    patterns = [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+    return any(fnmatchcase(action.lower(), p.lower()) for p in patterns)

@@ -1,0 +1,160 @@
+"""KMS keys that protect RDS data: not open to the world, rotated, hard to delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
+
+from .keyrefs import aws_principals, statements
+from .rule import AT_REST, HYGIENE, KEY, KEYS, LIFECYCLE, Resource, Rule, Settings
+
+KMS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide"
+
+# Condition keys that pin a wildcard principal to known accounts, organisations or principals.
+# kms:ViaService alone does not: any account's RDS could then use the key.
+_SCOPING_CONDITION_KEYS = frozenset(
+    {
+        "kms:calleraccount",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:userid",
+    }
+)
+
+
+def _scoped(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False
+    return any(
+        isinstance(keys, Mapping) and any(isinstance(k, str) and k.lower() in _SCOPING_CONDITION_KEYS for k in keys)
+        for keys in condition.values()
+    )
+
+
+def no_public_principal(resource: Resource, _settings: Settings) -> Iterator[str]:
+    for index, statement in enumerate(statements(resource.props.get("policy"))):
+        if statement.get("Effect") != "Allow":
+            continue
+        if "NotPrincipal" in statement:
+            yield (
+                f"key policy statement #{index} (Sid {statement.get('Sid', '-')!r}) allows "
+                "`NotPrincipal`, i.e. everyone else; expected explicit principals. Fix: name "
+                "the principals in `Principal`."
+            )
+        elif "*" in aws_principals(statement) and not _scoped(statement.get("Condition")):
+            yield (
+                f"key policy statement #{index} (Sid {statement.get('Sid', '-')!r}) allows "
+                "principal `*` without a condition that scopes it to your accounts; expected "
+                "named principals or a kms:CallerAccount / aws:PrincipalOrgID condition. Fix: "
+                "add Condition StringEquals kms:CallerAccount=<account> (with kms:ViaService "
+                "rds.<region>.amazonaws.com)."
+            )
+
+
+def _rotatable(props: Any) -> bool:
+    # Automatic rotation exists only for symmetric encryption keys in the AWS KMS key store.
+    usage, spec = props.get("keyUsage"), props.get("customerMasterKeySpec")
+    return (
+        usage in (None, "ENCRYPT_DECRYPT")
+        and spec in (None, "SYMMETRIC_DEFAULT")
+        and props.get("customKeyStoreId") in (None, "")
+    )
+
+
+def rotation_enabled(resource: Resource, _settings: Settings) -> Iterator[str]:
+    props = resource.props
+    if _rotatable(props) and props.bool("enableKeyRotation") in (False, None):
+        yield (
+            "`enableKeyRotation` is not true; expected true so the key material rotates "
+            "yearly (or per rotationPeriodInDays). Fix: enable_key_rotation=True."
+        )
+
+
+def enable_rotation(props: MutableMapping[str, Any], _settings: Settings) -> None:
+    props["enableKeyRotation"] = True
+
+
+def deletion_window(resource: Resource, settings: Settings) -> Iterator[str]:
+    days = resource.props.number("deletionWindowInDays")
+    # Absent means the KMS default of 30 days, the maximum.
+    if isinstance(days, float) and days < settings.min_deletion_window:
+        yield (
+            f"`deletionWindowInDays` is {days:g}; expected at least "
+            f"{settings.min_deletion_window} (the configured minimum for this stack) so a mistaken "
+            "deletion can be cancelled before every database on the key becomes unreadable. "
+            f"Fix: deletion_window_in_days={settings.min_deletion_window}."
+        )
+
+
+def widen_deletion_window(props: MutableMapping[str, Any], settings: Settings) -> None:
+    props["deletionWindowInDays"] = float(settings.min_deletion_window)
+
+
+def key_protected(resource: Resource, settings: Settings) -> Iterator[str]:
+    if settings.production and not resource.protect:
+        yield (
+            f"resource option `protect` is off on production stack `{settings.stack}`; expected "
+            "protect=True: deleting or replacing the key makes its databases and backups "
+            "unreadable. Fix: opts=pulumi.ResourceOptions(protect=True)."
+        )
+
+
+RULES = (
+    Rule(
+        id="kms-key-policy-no-public-principal",
+        policy=AT_REST,
+        types=KEYS,
+        summary="No Allow statement for principal `*` (or `NotPrincipal`) unless conditioned on "
+        "the caller's account or organisation.",
+        severity="critical",
+        source="AWS KMS Developer Guide, key-policy-default / key-policy-services; checkov CKV_AWS_33",
+        url=f"{KMS_DOC}/key-policy-services.html",
+        remediation="Replace `*` with account principals, or add a kms:CallerAccount / "
+        "aws:PrincipalOrgID condition next to kms:ViaService.",
+        check=no_public_principal,
+    ),
+    Rule(
+        id="kms-key-rotation-enabled",
+        policy=LIFECYCLE,
+        types=(KEY,),
+        summary="Symmetric encryption keys have `enableKeyRotation` on (remediated automatically).",
+        severity="medium",
+        source="AWS Config cmk-backing-key-rotation-enabled; Security Hub KMS.4; checkov CKV_AWS_7",
+        url=f"{KMS_DOC}/rotate-keys.html",
+        remediation="enable_key_rotation=True (the remediation sets it; RDS keeps working, old "
+        "key material stays available for decryption).",
+        check=rotation_enabled,
+        fix=enable_rotation,
+    ),
+    Rule(
+        id="kms-key-deletion-window",
+        policy=LIFECYCLE,
+        types=KEYS,
+        summary="`deletionWindowInDays` >= minimumDeletionWindowInDays (remediated automatically).",
+        severity="medium",
+        source="AWS KMS Developer Guide, deleting-keys; Security Hub KMS.3",
+        url=f"{KMS_DOC}/deleting-keys.html",
+        remediation="deletion_window_in_days=30 (the remediation raises it to the configured minimum).",
+        check=deletion_window,
+        config=("minimumDeletionWindowInDays", "productionMinimumDeletionWindowInDays", "productionStackPattern"),
+        fix=widen_deletion_window,
+    ),
+    Rule(
+        id="kms-key-protected",
+        policy=HYGIENE,
+        types=KEYS,
+        summary="On production stacks, KMS keys are `protect`ed.",
+        severity="high",
+        source="AWS KMS Developer Guide, deleting-keys; AWS RDS User Guide, Overview.Encryption "
+        "(lost key access is terminal)",
+        url=f"{KMS_DOC}/deleting-keys.html",
+        remediation="opts=pulumi.ResourceOptions(protect=True) on the key (or its component).",
+        check=key_protected,
+        config=("productionStackPattern",),
+    ),
+)

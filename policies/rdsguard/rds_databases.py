@@ -1,0 +1,178 @@
+"""RDS instances, Aurora clusters and global clusters: encryption on, encryptable, recoverable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .key_usage import RDS_ENCRYPTION_DOC
+from .props import UNKNOWN
+from .rule import (
+    AT_REST,
+    CLUSTER,
+    GLOBAL_CLUSTER,
+    HYGIENE,
+    INSTANCE,
+    Resource,
+    Rule,
+    Settings,
+)
+
+# Properties through which a database inherits encryption instead of choosing it.
+_INHERITS = {
+    INSTANCE: ("replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime"),
+    CLUSTER: ("replicationSourceIdentifier",),
+    GLOBAL_CLUSTER: ("sourceDbClusterIdentifier",),
+}
+
+
+def storage_encrypted(resource: Resource, _settings: Settings) -> Iterator[str]:
+    value = resource.props.bool("storageEncrypted")
+    if value is True or value is UNKNOWN:
+        return
+    if value is None and any(map(resource.props.has, _INHERITS[resource.type])):
+        # Inherited from the source or snapshot; replicas are compared with their source by the
+        # stack rule rds-replica-encryption-matches-source.
+        return
+    shown = "false" if value is False else "not set"
+    yield (
+        f"`storageEncrypted` is {shown}; expected true. Data, logs, backups and snapshots would "
+        "be stored unencrypted, and encryption can only be chosen at creation. Fix: set "
+        "storage_encrypted=True with kms_key_id=<key>.arn; to encrypt an existing database, "
+        "snapshot it, copy the snapshot with kms_key_id, and restore from the copy."
+    )
+
+
+# AWS: "DB instance classes that do not support Amazon RDS encryption" and "Encryption at rest is
+# not available for DB instances running SQL Server Express Edition".
+_UNENCRYPTABLE_CLASS_PREFIXES = ("db.m1.", "db.m2.")
+_UNENCRYPTABLE_CLASSES = frozenset({"db.t2.micro"})
+_UNENCRYPTABLE_ENGINES = frozenset({"sqlserver-ex"})
+
+
+def encryptable_engine_class(resource: Resource, _settings: Settings) -> Iterator[str]:
+    engine = resource.props.text("engine")
+    if isinstance(engine, str) and engine.lower() in _UNENCRYPTABLE_ENGINES:
+        yield (
+            f"`engine` is `{engine}` (SQL Server Express), which RDS cannot encrypt at rest; "
+            "expected an encryptable engine. Fix: use sqlserver-web, sqlserver-se or another "
+            "edition."
+        )
+    klass = resource.props.text("instanceClass")
+    if isinstance(klass, str) and (
+        klass.lower() in _UNENCRYPTABLE_CLASSES or klass.lower().startswith(_UNENCRYPTABLE_CLASS_PREFIXES)
+    ):
+        yield (
+            f"`instanceClass` is `{klass}`, a class RDS cannot encrypt (db.m1.*, db.m2.*, "
+            "db.t2.micro); expected a current-generation class. Fix: use e.g. db.t3.micro or "
+            "db.m6g.large."
+        )
+
+
+def backups_enabled(resource: Resource, _settings: Settings) -> Iterator[str]:
+    props = resource.props
+    if props.bool("storageEncrypted") is not True or any(map(props.has, _INHERITS[resource.type])):
+        return
+    retention = props.number("backupRetentionPeriod")
+    # Absent means the AWS default (1 day); only an explicit 0 turns backups off.
+    if isinstance(retention, float) and retention < 1:
+        yield (
+            f"`backupRetentionPeriod` is {retention:g} on an encrypted database; expected at "
+            "least 1. If RDS loses access to the key the database becomes terminally "
+            "inaccessible and only a backup can restore it. Fix: set backup_retention_period "
+            "(7-35 days)."
+        )
+
+
+def deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
+    if not settings.production:
+        return
+    if resource.props.bool("deletionProtection") in (False, None):
+        yield (
+            f"`deletionProtection` is not true on production stack `{settings.stack}`; expected "
+            "true. Fix: set deletion_protection=True."
+        )
+    if not resource.protect:
+        yield (
+            f"resource option `protect` is off on production stack `{settings.stack}`; expected "
+            "protect=True so `pulumi destroy` or a replacement cannot delete it. Fix: "
+            "opts=pulumi.ResourceOptions(protect=True) (children inherit it from a component)."
+        )
+
+
+# Write-only variants never reach the state, so they are the accepted alternative.
+_PASSWORD_PROPS = {INSTANCE: ("password", "password_wo"), CLUSTER: ("masterPassword", "master_password_wo")}
+
+
+def no_plaintext_password(resource: Resource, _settings: Settings) -> Iterator[str]:
+    prop, write_only = _PASSWORD_PROPS[resource.type]
+    if resource.props.has(prop):
+        yield (
+            f"`{prop}` is set: the master password lives in the program, its config and the "
+            "Pulumi state instead of a secret encrypted with your key; expected it unset. Fix: "
+            "manage_master_user_password=True with master_user_secret_kms_key_id=<key>.arn (or "
+            f"the write-only `{write_only}`)."
+        )
+
+
+RULES = (
+    Rule(
+        id="rds-storage-encrypted",
+        policy=AT_REST,
+        types=(INSTANCE, CLUSTER, GLOBAL_CLUSTER),
+        summary="`storageEncrypted` is true (replicas and restores may inherit it, but never set it false).",
+        severity="critical",
+        source="AWS Config rds-storage-encrypted / rds-cluster-encrypted-at-rest; Security Hub "
+        "RDS.3, RDS.27; checkov CKV_AWS_16, CKV_AWS_96",
+        url=RDS_ENCRYPTION_DOC,
+        remediation="Set storage_encrypted=True (with kms_key_id). Existing unencrypted databases: "
+        "snapshot, copy the snapshot with a customer managed key, restore the copy.",
+        check=storage_encrypted,
+    ),
+    Rule(
+        id="rds-encryptable-engine-class",
+        policy=AT_REST,
+        types=(INSTANCE,),
+        summary="Engine and instance class support encryption (not sqlserver-ex, db.m1.*, db.m2.*, db.t2.micro).",
+        severity="high",
+        source="AWS RDS User Guide, Overview.Encryption.Availability",
+        url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Availability",
+        remediation="Pick an encryptable engine edition and a current-generation instance class.",
+        check=encryptable_engine_class,
+    ),
+    Rule(
+        id="rds-backups-enabled",
+        policy=HYGIENE,
+        types=(INSTANCE, CLUSTER),
+        summary="Encrypted databases keep automated backups (`backupRetentionPeriod` >= 1).",
+        severity="high",
+        source='AWS RDS User Guide, Overview.Encryption ("always enable backups for encrypted '
+        'DB instances"); AWS Config db-instance-backup-enabled; Security Hub RDS.11',
+        url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Enabling",
+        remediation="Set backup_retention_period to 7-35 days.",
+        check=backups_enabled,
+    ),
+    Rule(
+        id="rds-deletion-protection",
+        policy=HYGIENE,
+        types=(INSTANCE, CLUSTER, GLOBAL_CLUSTER),
+        summary="On production stacks, `deletionProtection` is true and the resource is `protect`ed.",
+        severity="medium",
+        source="AWS Config rds-instance-deletion-protection-enabled / "
+        "rds-cluster-deletion-protection-enabled; Security Hub RDS.7, RDS.8; checkov CKV_AWS_293",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html",
+        remediation="Set deletion_protection=True and opts=ResourceOptions(protect=True).",
+        check=deletion_protection,
+        config=("productionStackPattern",),
+    ),
+    Rule(
+        id="rds-no-plaintext-master-password",
+        policy=HYGIENE,
+        types=(INSTANCE, CLUSTER),
+        summary="No `password`/`masterPassword`: RDS manages the master secret in Secrets Manager.",
+        severity="high",
+        source="AWS RDS User Guide, rds-secrets-manager",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html",
+        remediation="Use manage_master_user_password=True with master_user_secret_kms_key_id.",
+        check=no_plaintext_password,
+    ),
+)

@@ -1,0 +1,334 @@
+"""Keys in the right place (stack rules): regions, replicas, approved and RDS-capable keys.
+
+These rules see the whole stack, so they judge keys by where the value came from
+(``propertyDependencies``) when the ARN itself is still unknown at preview. Region mismatches
+are reported only when both regions are provable; everything else abstains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .key_usage import KEY_PROPS, RDS_ENCRYPTION_DOC, KeyProp
+from .keyrefs import KeyRef, key_ref
+from .props import arn_region
+from .rule import (
+    ALIAS,
+    BACKUP_REPLICATION,
+    CLUSTER,
+    CLUSTER_INSTANCE,
+    COPIES,
+    INSTANCE,
+    KEY,
+    KEYS,
+    PLACEMENT,
+    Resource,
+    Rule,
+    Settings,
+    Stack,
+)
+
+KEYED_TYPES = (INSTANCE, CLUSTER, CLUSTER_INSTANCE, *COPIES, BACKUP_REPLICATION)
+REPLICA_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html"
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    resource: Resource
+    prop: KeyProp
+    ref: KeyRef
+
+
+def _key_uses(stack: Stack) -> list[KeyUse]:
+    uses = []
+    for resource in stack.of(*KEYED_TYPES):
+        for prop in KEY_PROPS:
+            ref = key_ref(resource, prop.prop)
+            if ref is not None:
+                uses.append(KeyUse(resource, prop, ref))
+    return uses
+
+
+def key_uses(stack: Stack) -> list[KeyUse]:
+    return stack.memo("key_uses", _key_uses)
+
+
+@dataclass(frozen=True)
+class Replication:
+    replica: Resource
+    source: Resource | None
+    same_region: bool | None  # None: not provable
+
+
+_SOURCE = {
+    INSTANCE: ("replicateSourceDb", ("identifier", "arn", "id")),
+    CLUSTER: ("replicationSourceIdentifier", ("clusterIdentifier", "arn", "id")),
+}
+
+
+def _replications(stack: Stack) -> list[Replication]:
+    found = []
+    for replica in stack.of(INSTANCE, CLUSTER):
+        prop, id_props = _SOURCE[replica.type]
+        value = replica.props.text(prop)
+        sources = [r for r in replica.deps(prop) if r.type == replica.type]
+        if value is None and not sources:
+            continue
+        source = sources[0] if sources else stack.find((replica.type,), value, *id_props)
+        mine = replica.region
+        theirs = (source.region if source else None) or arn_region(value)
+        if mine and theirs:
+            same: bool | None = mine == theirs
+        else:
+            # RDS only accepts a bare identifier for a source in the replica's own region.
+            same = True if isinstance(value, str) and not value.startswith("arn:") else None
+        found.append(Replication(replica, source, same))
+    return found
+
+
+def replications(stack: Stack) -> list[Replication]:
+    return stack.memo("replications", _replications)
+
+
+def _key_label(ref: KeyRef) -> str:
+    return ref.key.label if ref.key is not None else f"`{ref.value}`"
+
+
+def same_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for rep in replications(stack):
+        if rep.same_region is not True or rep.source is None:
+            continue
+        mine = key_ref(rep.replica, "kmsKeyId")
+        if mine is None or mine.computed:
+            continue
+        theirs = key_ref(rep.source, "kmsKeyId")
+        if theirs is not None and (theirs.computed or not mine.differs_from(theirs)):
+            continue
+        source_key = "no customer managed key" if theirs is None else _key_label(theirs)
+        yield (
+            rep.replica,
+            (
+                f"`kmsKeyId` is {_key_label(mine)} but its same-region source {rep.source.label} "
+                f"uses {source_key}; expected no kmsKeyId (or exactly the source's key). AWS "
+                "encrypts a same-region replica with the source's key. Fix: remove kms_key_id from "
+                "the replica."
+            ),
+        )
+
+
+def cross_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for rep in replications(stack):
+        if rep.same_region is not False:
+            continue
+        if rep.source is not None and rep.source.props.bool("storageEncrypted") is False:
+            continue  # an unencrypted source is reported by rds-replica-encryption-matches-source
+        mine = key_ref(rep.replica, "kmsKeyId")
+        if mine is None or mine.computed:
+            yield (
+                rep.replica,
+                (
+                    f"`kmsKeyId` is not set on a cross-region replica in {rep.replica.region}; "
+                    "expected the ARN of a customer managed key in that region (KMS keys are "
+                    "regional). Fix: create a key with region=<replica region> and pass "
+                    "kms_key_id=<that key>.arn."
+                ),
+            )
+
+
+def replica_encryption_matches(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for rep in replications(stack):
+        if rep.source is None:
+            continue
+        source = rep.source.props.bool("storageEncrypted")
+        replica = rep.replica.props.bool("storageEncrypted")
+        ref = key_ref(rep.replica, "kmsKeyId")
+        keyed = ref is not None and not ref.computed
+        if isinstance(source, bool) and isinstance(replica, bool) and source != replica:
+            state = "encrypted" if replica else "unencrypted"
+            yield (
+                rep.replica,
+                (
+                    f"`storageEncrypted` is {str(replica).lower()} but source {rep.source.label} is "
+                    f"{str(source).lower()}; RDS cannot create an {state} replica of it. Expected the "
+                    "same setting as the source. Fix: encrypt the source first (snapshot, encrypted "
+                    "copy, restore) and replicate that."
+                ),
+            )
+        elif source is False and keyed:
+            yield (
+                rep.replica,
+                (
+                    f"`kmsKeyId` is set but source {rep.source.label} is unencrypted; a replica "
+                    "cannot be encrypted when its source is not. Expected an encrypted source. Fix: "
+                    "encrypt the source first (snapshot, encrypted copy, restore)."
+                ),
+            )
+
+
+def key_in_resource_region(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for use in key_uses(stack):
+        region, key_region = use.resource.region, use.ref.region
+        if region and key_region and region != key_region:
+            yield (
+                use.resource,
+                (
+                    f"`{use.prop.prop}` is {_key_label(use.ref)} in {key_region}, but the resource "
+                    f"is in {region}; KMS keys are regional, so expected a key in {region}. Fix: "
+                    f'create (or replicate) a key with region="{region}" and pass its .arn.'
+                ),
+            )
+
+
+def key_source_is_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for use in key_uses(stack):
+        # Known values are judged literally by rds-kms-key-arn; this catches them at preview.
+        if use.ref.alias is not None and not isinstance(use.ref.value, str):
+            yield (
+                use.resource,
+                (
+                    f"`{use.prop.prop}` comes from alias {use.ref.alias.label}; expected a key ARN. "
+                    "AWS stores the key ARN, so an alias replaces the resource on every update. "
+                    f"Fix: pass {use.prop.python_arg}=<aws.kms.Key>.arn."
+                ),
+            )
+
+
+_RDS_USAGE, _RDS_SPEC = "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT"
+
+
+def symmetric_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for use in key_uses(stack):
+        key = use.ref.key
+        if key is None or key.type != KEY:
+            continue
+        usage, spec = key.props.text("keyUsage"), key.props.text("customerMasterKeySpec")
+        if (isinstance(usage, str) and usage != _RDS_USAGE) or (isinstance(spec, str) and spec != _RDS_SPEC):
+            yield (
+                use.resource,
+                (
+                    f"`{use.prop.prop}` is {key.label} with keyUsage {usage or _RDS_USAGE} and spec "
+                    f"{spec or _RDS_SPEC}; RDS only uses symmetric encryption keys, so expected "
+                    f'{_RDS_USAGE} / {_RDS_SPEC}. Fix: create the key with key_usage="{_RDS_USAGE}" '
+                    f'and customer_master_key_spec="{_RDS_SPEC}".'
+                ),
+            )
+
+
+def _names(stack: Stack, use: KeyUse) -> set[str]:
+    """Every identifier under which an approved-keys list could name this key."""
+    ref = use.ref
+    names = {n for n in (ref.value, ref.arn) if isinstance(n, str)}
+    aliases = [ref.alias] if ref.alias is not None else []
+    # A known ARN without a dependency (e.g. a replica's inherited key) may still be a stack key.
+    key = ref.key or stack.find(KEYS, ref.arn, "arn")
+    if key is not None:
+        aliases += [a for a in stack.of(ALIAS) if key in a.deps("targetKeyId")]
+    for alias in aliases:
+        names.update(n for n in (alias.props.get("name"), alias.props.get("arn")) if isinstance(n, str))
+    return names
+
+
+def approved_key(stack: Stack, settings: Settings) -> Iterator[tuple[Resource, str]]:
+    if not settings.approved_keys:
+        return
+    approved = set(settings.approved_keys)
+    for use in key_uses(stack):
+        if use.ref.computed:
+            continue
+        names = _names(stack, use)
+        # A stack key whose ARN is unknown yet can still be approved through an alias.
+        if not names & approved and (names or use.ref.key is not None):
+            yield (
+                use.resource,
+                (
+                    f"`{use.prop.prop}` is {_key_label(use.ref)}, which is not in approvedKmsKeys; "
+                    f"expected one of {', '.join(sorted(approved))}. Fix: use an approved key (an "
+                    "alias in the list approves the stack key it targets) or add the key to the "
+                    "policy config."
+                ),
+            )
+
+
+RULES = (
+    Rule(
+        id="rds-key-in-resource-region",
+        policy=PLACEMENT,
+        types=KEYED_TYPES,
+        summary="Every key property names a key in the resource's own region (cross-region "
+        "replicas, backup replications, global secondaries, snapshot copies).",
+        severity="critical",
+        source="AWS RDS User Guide, Overview.Encryption.Limitations (KMS keys are specific to their Region)",
+        url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Limitations",
+        remediation="Create or replicate a key in the resource's region and pass its .arn.",
+        check=key_in_resource_region,
+    ),
+    Rule(
+        id="rds-same-region-replica-key",
+        policy=PLACEMENT,
+        types=(INSTANCE, CLUSTER),
+        summary="A same-region replica names no key or exactly its source's key.",
+        severity="critical",
+        source="AWS RDS User Guide, Overview.Encryption.Limitations",
+        url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Limitations",
+        remediation="Remove kms_key_id from same-region replicas.",
+        check=same_region_replica_key,
+    ),
+    Rule(
+        id="rds-cross-region-replica-key",
+        policy=PLACEMENT,
+        types=(INSTANCE, CLUSTER),
+        summary="A cross-region replica of an encrypted source names a key (checked for the "
+        "destination region by rds-key-in-resource-region).",
+        severity="critical",
+        source="AWS RDS User Guide, USER_ReadRepl.XRgn",
+        url=REPLICA_DOC,
+        remediation="Pass kms_key_id=<key in the replica's region>.arn.",
+        check=cross_region_replica_key,
+    ),
+    Rule(
+        id="rds-replica-encryption-matches-source",
+        policy=PLACEMENT,
+        types=(INSTANCE, CLUSTER),
+        summary="Encrypted and unencrypted are never mixed between source and replica.",
+        severity="critical",
+        source="AWS RDS User Guide, Overview.Encryption.Limitations",
+        url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Limitations",
+        remediation="Encrypt the source (snapshot, encrypted copy, restore), then replicate.",
+        check=replica_encryption_matches,
+    ),
+    Rule(
+        id="rds-key-source-is-key",
+        policy=PLACEMENT,
+        types=KEYED_TYPES,
+        summary="At preview, a key property wired from a resource comes from a KMS key, not an alias.",
+        severity="medium",
+        source="pulumi-aws docs for rds.Instance `kms_key_id` (must be an ARN)",
+        url=RDS_ENCRYPTION_DOC,
+        remediation="Pass key.arn instead of alias.arn / alias.name.",
+        check=key_source_is_key,
+    ),
+    Rule(
+        id="kms-key-symmetric-for-rds",
+        policy=PLACEMENT,
+        types=KEYED_TYPES,
+        summary="Keys used by RDS are symmetric encryption keys (ENCRYPT_DECRYPT, SYMMETRIC_DEFAULT).",
+        severity="high",
+        source="AWS RDS User Guide, Overview.Encryption.Keys (symmetric keys only)",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html",
+        remediation="Create the key with key_usage ENCRYPT_DECRYPT and spec SYMMETRIC_DEFAULT.",
+        check=symmetric_key,
+    ),
+    Rule(
+        id="rds-approved-kms-key",
+        policy=PLACEMENT,
+        types=KEYED_TYPES,
+        summary="When approvedKmsKeys is configured, every RDS key is one of them (by ARN or by an alias in the list).",
+        severity="high",
+        source="Organisation policy (AWS Security Hub KMS controls rationale)",
+        url=RDS_ENCRYPTION_DOC,
+        remediation="Use an approved key or extend approvedKmsKeys.",
+        check=approved_key,
+        config=("approvedKmsKeys",),
+    ),
+)

@@ -1,0 +1,130 @@
+"""Snapshots and snapshot copies: never public; shared only under a key the targets can use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .keyrefs import allows, aws_principals, key_ref, statements
+from .rule import (
+    AT_REST,
+    CLUSTER,
+    CLUSTER_SNAPSHOT,
+    COPIES,
+    INSTANCE,
+    PLACEMENT,
+    SNAPSHOT,
+    SNAPSHOTS,
+    Resource,
+    Rule,
+    Settings,
+    Stack,
+)
+
+SHARE_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html"
+
+
+def not_public(resource: Resource, _settings: Settings) -> Iterator[str]:
+    accounts = resource.props.strings("sharedAccounts")
+    if isinstance(accounts, list) and "all" in accounts:
+        yield (
+            "`sharedAccounts` contains `all`, which makes the snapshot public; expected explicit "
+            "account IDs. Fix: list the 12-digit account IDs that may restore it."
+        )
+
+
+# The snapshot names its database; the database's key is the snapshot's key.
+_SNAPSHOT_SOURCE = {
+    SNAPSHOT: ("dbInstanceIdentifier", INSTANCE, "identifier"),
+    CLUSTER_SNAPSHOT: ("dbClusterIdentifier", CLUSTER, "clusterIdentifier"),
+}
+
+
+def _key_holder(stack: Stack, snapshot: Resource) -> Resource | None:
+    if snapshot.type in COPIES:
+        return snapshot
+    prop, source_type, id_prop = _SNAPSHOT_SOURCE[snapshot.type]
+    sources = [r for r in snapshot.deps(prop) if r.type == source_type]
+    if sources:
+        return sources[0]
+    return stack.find((source_type,), snapshot.props.get(prop), id_prop, "id")
+
+
+# What the target account needs to copy the shared snapshot under its own key.
+_TARGET_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant")
+
+
+def _ungranted(key: Resource, accounts: list[str]) -> list[str]:
+    """Accounts the key policy does not grant (none if the policy is unknown or unreadable)."""
+    document = list(statements(key.props.get("policy")))
+    if not document:
+        return []
+    missing = []
+    for account in accounts:
+        granted = [s for s in document if any(p == account or f":{account}:" in p for p in aws_principals(s))]
+        if not all(any(allows(s, action) for s in granted) for action in _TARGET_ACTIONS):
+            missing.append(account)
+    return missing
+
+
+def shared_snapshot_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    for snapshot in stack.of(*SNAPSHOTS):
+        accounts = snapshot.props.strings("sharedAccounts")
+        if not isinstance(accounts, list):
+            continue
+        targets = [a for a in accounts if isinstance(a, str) and a != "all"]
+        holder = _key_holder(stack, snapshot) if targets else None
+        if holder is None:
+            continue
+        ref = key_ref(holder, "kmsKeyId")
+        if ref is None or ref.computed:
+            yield (
+                snapshot,
+                (
+                    f"`sharedAccounts` shares it with {', '.join(targets)}, but {holder.label} names "
+                    "no customer managed key, so the snapshot is unencrypted or on `aws/rds`, which "
+                    "cannot be shared; expected a customer managed key. Fix: share a SnapshotCopy "
+                    "with kms_key_id=<key>.arn instead."
+                ),
+            )
+            continue
+        # A key outside the stack has a policy the pack cannot read.
+        missing = _ungranted(ref.key, targets) if ref.key is not None else []
+        if missing and ref.key is not None:
+            yield (
+                snapshot,
+                (
+                    f"`sharedAccounts` shares it with {', '.join(missing)}, but the policy of "
+                    f"{ref.key.label} does not allow "
+                    f"{', '.join(_TARGET_ACTIONS)} to them; expected a statement for each target "
+                    'account. Fix: add Principal {"AWS": "arn:aws:iam::<account>:root"} with '
+                    "those actions to the key policy."
+                ),
+            )
+
+
+RULES = (
+    Rule(
+        id="rds-snapshot-not-public",
+        policy=AT_REST,
+        types=SNAPSHOTS,
+        summary="`sharedAccounts` never contains `all`.",
+        severity="critical",
+        source="AWS Config rds-snapshots-public-prohibited; Security Hub RDS.1",
+        url=SHARE_DOC,
+        remediation="Share with explicit account IDs only.",
+        check=not_public,
+    ),
+    Rule(
+        id="rds-shared-snapshot-cmk",
+        policy=PLACEMENT,
+        types=SNAPSHOTS,
+        summary="A shared snapshot is encrypted with a customer managed key whose key policy "
+        "(when in the stack) grants each target account Decrypt, DescribeKey, CreateGrant.",
+        severity="high",
+        source="AWS RDS User Guide, USER_ShareSnapshot (sharing encrypted snapshots); Security Hub RDS.4",
+        url=SHARE_DOC,
+        remediation="Share a SnapshotCopy made with kms_key_id=<cmk>.arn and add the target "
+        "accounts to the key policy.",
+        check=shared_snapshot_key,
+    ),
+)
