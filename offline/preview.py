@@ -2,15 +2,18 @@
 
     python -m offline.preview --stack prod
 
-No AWS account and no Pulumi CLI are needed. Exits 2 when the configuration is invalid (with the
-validation message) and 0 otherwise.
+No AWS account and no Pulumi CLI are needed. The policy pack in policies/ then judges the plan
+through the same gRPC protocol the Pulumi engine uses. Exits 2 when the configuration is invalid
+(with the validation message), 1 when a mandatory policy is violated, and 0 otherwise: a pre-merge
+gate that needs no AWS credentials.
 """
 
 import argparse
 import sys
 from typing import Any
 
-from offline.runtime import ProgramError, RecordedResource, StackRun, run_stack
+from offline.policy_gate import PolicyPackProcess, Verdicts, recorded_to_resources
+from offline.runtime import ROOT, ProgramError, RecordedResource, StackRun, project_file, run_stack
 
 # The inputs that tell whether and how a resource is encrypted, placed and protected.
 SHOWN_INPUTS = (
@@ -109,6 +112,26 @@ def render_plan(run: StackRun) -> str:
     return "\n".join(lines)
 
 
+def judge(run: StackRun) -> Verdicts:
+    with PolicyPackProcess(pack_dir=str(ROOT / "policies")) as pack:
+        return pack.analyze_stack(
+            recorded_to_resources(run.resources), stack=run.stack, project=project_file()["name"], dry_run=True
+        )
+
+
+def render_verdicts(verdicts: Verdicts) -> str:
+    lines = ["", "Policy pack (policies/, over the engine's gRPC protocol):"]
+    if not verdicts.violations:
+        lines.append("    no violations")
+    names = {v.urn: v.urn.rsplit("::", 1)[-1] for v in verdicts.violations}
+    lines += [f"    {violation} [{names[violation.urn] or 'stack'}]" for violation in verdicts.violations]
+    lines.append(
+        f"    {len(verdicts.mandatory)} mandatory, {len(verdicts.advisory)} advisory violation(s); "
+        f"{len(verdicts.remediated)} resource(s) would be remediated"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to use (default: dev)")
@@ -119,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"OFFLINE PREVIEW of stack '{arguments.stack}' failed:\n{failure.error}", file=sys.stderr)
         return 2
     print(render_plan(run))
-    return 0
+    verdicts = judge(run)
+    print(render_verdicts(verdicts))
+    return 1 if verdicts.mandatory else 0
 
 
 if __name__ == "__main__":
