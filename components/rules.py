@@ -344,3 +344,179 @@ def check_instance_count(count: int) -> str | None:
     if not 1 <= count <= 16:
         return f"instance count {count} is outside Aurora's 1 writer plus up to 15 readers; use 1 to 16"
     return None
+
+
+# --- Snapshot copies, sharing, imports and migrations; AWS Config rules --------------------------
+
+# https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html
+# (TargetDBSnapshotIdentifier): 1-255 letters, digits or hyphens, first a letter, no '--' and no
+# trailing '-'. A source may also be an automated snapshot (rds:<name>) or an AWS Backup one.
+_SNAPSHOT_NAME = r"(?:rds:|awsbackup:)?[a-zA-Z][a-zA-Z0-9-]*"
+SNAPSHOT_ARN_PATTERN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):rds:(?P<region>{_REGION}):(?P<account>\d{{12}}):snapshot:(?P<name>{_SNAPSHOT_NAME})$"
+)
+#: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html: "You can share a
+#: manual snapshot with up to 20 other AWS accounts."
+MAX_SHARED_ACCOUNTS = 20
+#: The engines whose option groups can hold Transparent Data Encryption (TDE, a persistent option).
+TDE_ENGINE_FAMILIES = frozenset({"oracle", "sqlserver"})
+
+
+def check_snapshot_identifier(identifier: str) -> str | None:
+    if not re.match(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,254}$", identifier) or identifier.endswith("-"):
+        return (
+            f"snapshot identifier '{identifier}' must be 1-255 letters, digits or hyphens, start with a letter, "
+            "and contain no '--' and no trailing '-'"
+        )
+    return None
+
+
+def check_snapshot_source(source: str, copy_region: str | None, default_region: str | None) -> str | None:
+    """The source of a DB snapshot copy: a DB snapshot ARN, or an identifier in the copy's own region."""
+    fix = "name it by ARN: arn:aws:rds:<region>:<account>:snapshot:<name>"
+    if source.startswith("arn:"):
+        if ":cluster-snapshot:" in source:
+            return f"'{source}' is a DB cluster snapshot (Aurora); these components copy DB instance snapshots only"
+        if not SNAPSHOT_ARN_PATTERN.match(source):
+            return f"'{source}' is not a DB snapshot ARN; {fix}"
+        return None
+    if not re.match(rf"^{_SNAPSHOT_NAME}$", source):
+        return f"'{source}' is neither a DB snapshot ARN nor a snapshot identifier; {fix}"
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html: the copy is made
+    # by the destination region, so a source in another region (or account) is named by its ARN.
+    if copy_region and default_region and copy_region != default_region:
+        return (
+            f"'{source}' is an identifier, which RDS looks up in {copy_region}, the copy's region; "
+            f"a copy from another region must {fix}"
+        )
+    return None
+
+
+def check_shared_accounts(account_ids: Sequence[str], own_account_id: str | None = None) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html: "You
+    # can't share encrypted snapshots as public" ('all' is public).
+    if "all" in account_ids:
+        return (
+            "'all' makes the snapshot public, which AWS refuses for encrypted snapshots and which would expose "
+            "the data to every AWS account; list the 12-digit account ids that may copy it"
+        )
+    if problem := check_account_ids(account_ids):
+        return problem
+    if len(set(account_ids)) > MAX_SHARED_ACCOUNTS:
+        return (
+            f"{len(set(account_ids))} accounts exceed the {MAX_SHARED_ACCOUNTS} a manual snapshot can be shared with; "
+            "share copies with the rest"
+        )
+    if own_account_id and own_account_id in account_ids:
+        return f"{own_account_id} is this account, which owns the snapshot already; list only other accounts"
+    return None
+
+
+def check_share_recipients(account_ids: Sequence[str], own_account_id: str | None = None) -> str | None:
+    if not account_ids:
+        return "no account listed, so nothing would be shared; list the 12-digit account ids that may copy the snapshot"
+    return check_shared_accounts(account_ids, own_account_id)
+
+
+def check_snapshot_engine(engine: str) -> str | None:
+    """The engine of a DB (instance) snapshot that is copied under a key and shared."""
+    if engine in AURORA_ENGINES:
+        return (
+            f"engine '{engine}' is Aurora, whose snapshots are DB cluster snapshots; "
+            "these components copy and share DB instance snapshots only"
+        )
+    return check_instance_engine(engine)
+
+
+def check_snapshot_shareable(tde_enabled: bool, engine: str | None) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html: "You can't
+    # share Oracle or Microsoft SQL Server snapshots that are encrypted using Transparent Data
+    # Encryption (TDE)"; USER_ShareSnapshot.html: no sharing with persistent or permanent options (TDE).
+    if not tde_enabled:
+        return None
+    if engine and engine_family(engine) not in TDE_ENGINE_FAMILIES:
+        return f"TDE exists only for Oracle and SQL Server, not {engine}; set tde_enabled only for those engines"
+    return (
+        "a snapshot of an instance with the TDE option cannot be shared (TDE is a persistent option); "
+        "move the data with a native backup or export, or AWS DMS, instead"
+    )
+
+
+def check_shared_snapshot_arn(source: str, own_account_id: str | None) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html: a snapshot
+    # shared by another account is named by its ARN.
+    match = SNAPSHOT_ARN_PATTERN.match(source)
+    if not match:
+        return (
+            f"'{source}' is not a DB snapshot ARN; a snapshot shared by another account is named by its ARN "
+            "(arn:aws:rds:<region>:<owner-account>:snapshot:<name>)"
+        )
+    if own_account_id and match["account"] == own_account_id:
+        return f"'{source}' belongs to this account ({own_account_id}), so it is not shared; copy it with an EncryptedSnapshotCopy"
+    return None
+
+
+def check_importing_key(key_arn: str, source_arn: str | None, own_account_id: str | None) -> str | None:
+    """The key the receiving account copies a shared snapshot under must be its own.
+
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html ("Copy the
+    shared snapshot in the target account"): the copy under the target's own key no longer depends on
+    the sharing account's key, which that account can disable or stop sharing at any time.
+    """
+    key = KEY_ARN_PATTERN.match(key_arn)
+    if not key:
+        return None
+    source = SNAPSHOT_ARN_PATTERN.match(source_arn or "")
+    if source and key["account"] == source["account"] and key["account"] != own_account_id:
+        return (
+            f"key '{key_arn}' belongs to account {key['account']}, which shared the snapshot; copy under a key of "
+            "this account so the copy stops depending on the other account's key"
+        )
+    if own_account_id and key["account"] != own_account_id:
+        return f"key '{key_arn}' belongs to account {key['account']}, not this account {own_account_id}; use a key of this account"
+    return None
+
+
+def check_migration_engine(engine: str) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html
+    # (KmsKeyId): an unencrypted Aurora cluster snapshot restores straight into a cluster encrypted
+    # with the given key, so Aurora needs no copy step and no EncryptedMigration.
+    if engine in AURORA_ENGINES:
+        return (
+            f"engine '{engine}' is Aurora: restore its cluster snapshot straight into an encrypted cluster "
+            "(aws.rds.Cluster with snapshot_identifier, storage_encrypted and kms_key_id); EncryptedMigration "
+            "migrates DB instances, whose restore cannot set a key"
+        )
+    return check_instance_engine(engine)
+
+
+def check_new_identifier(identifier: str, source_identifier: str | None) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html
+    # (DBInstanceIdentifier): identifiers are unique in an account and region and not case-sensitive.
+    if source_identifier and identifier.lower() == source_identifier.lower():
+        return (
+            f"'{identifier}' is the identifier of the instance being migrated, which keeps running until cutover; "
+            "give the encrypted instance a new identifier"
+        )
+    return None
+
+
+def check_config_recorder_name(name: str) -> str | None:
+    # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html: without a
+    # configuration recorder in the account and region, PutConfigRule fails with
+    # NoAvailableConfigurationRecorderException; recorder names are 1-256 characters
+    # (https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigurationRecorder.html).
+    if not name.strip() or len(name) > 256:
+        return (
+            f"'{name}' is not a configuration recorder name; AWS Config rules need a recorder recording in this "
+            "account and region: give its name (1-256 characters, such as default)"
+        )
+    return None
+
+
+def check_config_rule_name(name: str) -> str | None:
+    # https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html: ConfigRuleName is
+    # 1-128 characters.
+    if not name.strip() or len(name) > 128:
+        return f"rule name '{name}' must be 1-128 characters; shorten name_prefix"
+    return None
