@@ -9,8 +9,10 @@ from components import (
     EncryptedDatabase,
     EncryptedGlobalCluster,
     EncryptedReadReplica,
+    EncryptedSnapshotCopy,
     EncryptionKey,
     EncryptionReplicaKey,
+    SnapshotSharing,
 )
 from components.master_password import SECRETS_MANAGER, WRITE_ONLY
 from components.rules import engine_family
@@ -37,7 +39,8 @@ class Stack:
 
     @property
     def needs_dr_key(self) -> bool:
-        return bool(self.config.dr_region) and (self.config.dr_replica or self.config.dr_automated_backups)
+        config = self.config
+        return bool(config.dr_region) and (config.dr_replica or config.dr_automated_backups or config.dr_snapshot_copy)
 
     def key_settings(self) -> dict[str, Any]:
         return {
@@ -176,11 +179,11 @@ class Stack:
 
     def instance(self, key_arn: pulumi.Input[str], dr_key_arn: pulumi.Input[str] | None) -> EncryptedDatabase:
         config = self.config
-        backups = (
-            {"backup_replication_region": config.dr_region, "backup_replication_kms_key_arn": dr_key_arn}
-            if config.dr_automated_backups
-            else {}
-        )
+        extras: dict[str, Any] = {}
+        if config.dr_automated_backups:
+            extras |= {"backup_replication_region": config.dr_region, "backup_replication_kms_key_arn": dr_key_arn}
+        if config.dr_snapshot_copy or config.backup_account_ids:
+            extras["baseline_snapshot_identifier"] = f"{self.identifier}-baseline"
         database = EncryptedDatabase(
             "database",
             {
@@ -189,7 +192,7 @@ class Stack:
                 "max_allocated_storage_gb": config.db_max_allocated_storage_gb,
                 "multi_az": config.db_multi_az,
                 "password_mode": self.password_mode(),
-                **backups,
+                **extras,
             },
             opts=self.data_options,
         )
@@ -202,7 +205,41 @@ class Stack:
             "masterUserSecretArn": database.master_user_secret_arn,
         }
         self.replicas(database, dr_key_arn)
+        self.snapshots(database, dr_key_arn)
         return database
+
+    def snapshots(self, database: EncryptedDatabase, dr_key_arn: pulumi.Input[str] | None) -> None:
+        """Copies of the baseline snapshot: to the DR region on its key, and to the backup accounts on a
+        key whose policy grants exactly them (aws/rds-encrypted snapshots could not be shared at all)."""
+        config = self.config
+        if config.dr_snapshot_copy and dr_key_arn is not None:
+            copy = EncryptedSnapshotCopy(
+                "dr-snapshot-copy",
+                {
+                    "source_snapshot_arn": database.baseline_snapshot_arn,
+                    "target_snapshot_identifier": f"{self.identifier}-baseline-dr",
+                    "kms_key_arn": dr_key_arn,
+                    "region": config.dr_region,
+                    "copy_tags": True,
+                    "tags": self.tags,
+                },
+                opts=self.data_options,
+            )
+            self.exports["drSnapshotArn"] = copy.snapshot_arn
+        if config.backup_account_ids:
+            shared = SnapshotSharing(
+                "shared-snapshot",
+                {
+                    "source_snapshot_arn": database.baseline_snapshot_arn,
+                    "shared_account_ids": config.backup_account_ids,
+                    "engine": config.db_engine,
+                    "target_snapshot_identifier": f"{self.identifier}-baseline-shared",
+                    "key_alias": f"alias/{self.project}-{self.stack}-share",
+                    "tags": self.tags,
+                },
+                opts=self.data_options,
+            )
+            self.exports |= {"sharedSnapshotArn": shared.snapshot_arn, "shareKmsKeyArn": shared.kms_key_arn}
 
     def replicas(self, database: EncryptedDatabase, dr_key_arn: pulumi.Input[str] | None) -> None:
         config = self.config

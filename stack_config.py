@@ -152,6 +152,11 @@ class StackConfig(BaseModel):
     dr_automated_backups: bool = Field(
         False, alias=_key("drAutomatedBackups"), description="Replicate automated backups to drRegion."
     )
+    dr_snapshot_copy: bool = Field(
+        False,
+        alias=_key("drSnapshotCopy"),
+        description="Copy a baseline snapshot to drRegion under the DR key (instances only).",
+    )
     dr_subnet_ids: list[str] = Field(
         [], alias=_key("drSubnetIds"), description="Private subnet ids in drRegion, for the cross-region replica."
     )
@@ -242,15 +247,24 @@ class StackConfig(BaseModel):
             raise ValueError(message)
         return value
 
-    @field_validator("dr_replica", "dr_automated_backups")
+    @field_validator("dr_replica", "dr_automated_backups", "dr_snapshot_copy")
     @classmethod
     def _dr_needs_a_region(cls, value: bool, info: ValidationInfo) -> bool:
         if value and not info.data.get("dr_region"):
             raise ValueError("needs a DR region; set encrypted-rds:drRegion")
-        if value and info.field_name == "dr_automated_backups" and info.data.get("db_engine") in rules.AURORA_ENGINES:
+        instance_only = info.field_name in ("dr_automated_backups", "dr_snapshot_copy")
+        if value and instance_only and info.data.get("db_engine") in rules.AURORA_ENGINES:
             raise ValueError(
-                "automated backup replication is for DB instances; Aurora DR is drReplica (global database)"
+                "automated backup replication and snapshot copies are for DB instances; Aurora DR is drReplica "
+                "(global database)"
             )
+        return value
+
+    @field_validator("backup_account_ids")
+    @classmethod
+    def _shared_snapshots_are_instance_snapshots(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and info.data.get("db_engine") in rules.AURORA_ENGINES:
+            raise ValueError("snapshot sharing here shares DB instance snapshots; Aurora clusters are not supported")
         return value
 
     @field_validator("dr_subnet_ids")

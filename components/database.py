@@ -18,7 +18,14 @@ from .database_settings import (
 )
 from .master_password import MasterPassword
 from .options import child_options
-from .rules import check_backup_retention, check_instance_engine, check_key_arn, check_region, check_storage
+from .rules import (
+    check_backup_retention,
+    check_identifier,
+    check_instance_engine,
+    check_key_arn,
+    check_region,
+    check_storage,
+)
 from .validation import ArgumentChecks
 
 DEFAULT_ALLOCATED_STORAGE_GB = 20
@@ -66,6 +73,8 @@ class EncryptedDatabaseArgs(TypedDict):
     """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
     log_exports: NotRequired[Sequence[str]]
     """Log types to publish to CloudWatch Logs, such as postgresql and upgrade for PostgreSQL."""
+    baseline_snapshot_identifier: NotRequired[str]
+    """Take one manual snapshot with this identifier once the instance exists: a baseline to copy to another region or share with other accounts. Encrypted with kms_key_arn, like every snapshot of the instance."""
     backup_replication_region: NotRequired[str]
     """Disaster recovery: also replicate automated backups to this other region."""
     backup_replication_kms_key_arn: NotRequired[pulumi.Input[str]]
@@ -95,6 +104,8 @@ class EncryptedDatabase(pulumi.ComponentResource):
     """ARN of the Secrets Manager secret holding the master credentials."""
     kms_key_arn: pulumi.Output[str]
     """ARN of the key the instance, its backups and snapshots are encrypted with."""
+    baseline_snapshot_arn: pulumi.Output[str]
+    """ARN of the baseline snapshot, or an empty string without baseline_snapshot_identifier."""
 
     def __init__(self, name: str, args: EncryptedDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         identifier = default_identifier(name, args)
@@ -126,6 +137,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
                 args.get("backup_replication_retention_days"),
                 check_backup_retention,
             )
+        checks.check("baseline_snapshot_identifier", args.get("baseline_snapshot_identifier"), check_identifier)
         checks.raise_if_any()
 
         super().__init__("encryptedrds:index:EncryptedDatabase", name, None, opts)
@@ -177,6 +189,20 @@ class EncryptedDatabase(pulumi.ComponentResource):
                 region=backup_region,
                 opts=child_options(self, opts),
             )
+        baseline = args.get("baseline_snapshot_identifier")
+        # A snapshot of an encrypted instance is encrypted with the instance's key (seed 000, "Limitations").
+        self.baseline_snapshot_arn = (
+            aws.rds.Snapshot(
+                f"{name}-baseline-snapshot",
+                db_instance_identifier=instance.identifier,
+                db_snapshot_identifier=baseline,
+                region=args.get("region"),
+                tags=args.get("tags"),
+                opts=child_options(self, opts),
+            ).db_snapshot_arn
+            if baseline
+            else pulumi.Output.from_input("")
+        )
         self._replica_source = {
             "source_db_identifier": instance.identifier,
             "source_db_arn": instance.arn,
@@ -214,6 +240,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
                 "port": self.port,
                 "master_user_secret_arn": self.master_user_secret_arn,
                 "kms_key_arn": self.kms_key_arn,
+                "baseline_snapshot_arn": self.baseline_snapshot_arn,
             }
         )
 

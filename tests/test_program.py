@@ -26,7 +26,7 @@ def test_prod_creates_primary_replicas_dr_key_and_backup_replication(deploy):
         "dr-replica-instance",
         "replica-1-instance",
     ]
-    assert sorted(r.name for r in run.of_type(KEY)) == ["dr-key-key", "rds-key-key"]
+    assert sorted(r.name for r in run.of_type(KEY)) == ["dr-key-key", "rds-key-key", "shared-snapshot-key-key"]
     assert len(run.of_type(BACKUP_REPLICATION)) == 1
 
 
@@ -261,6 +261,8 @@ def test_aurora_with_dr_becomes_a_global_database_keyed_per_region(deploy):
             "encrypted-rds:dbEngineVersion": "16.4",
             "encrypted-rds:sameRegionReplicas": 0,
             "encrypted-rds:drAutomatedBackups": False,
+            "encrypted-rds:drSnapshotCopy": False,
+            "encrypted-rds:backupAccountIds": [],
             "encrypted-rds:dbLogExports": ["postgresql"],
         },
     )
@@ -268,3 +270,30 @@ def test_aurora_with_dr_becomes_a_global_database_keyed_per_region(deploy):
     keys = {r.name: r.inputs["kmsKeyId"] for r in run.of_type(CLUSTER)}
     assert key_arn_region(keys["database-primary-cluster"]) == "us-east-1"
     assert key_arn_region(keys["database-secondary-cluster"]) == "us-west-2"
+
+
+def test_prod_shares_a_baseline_copy_on_a_key_whose_policy_grants_exactly_the_backup_account(deploy):
+    run = deploy("prod")
+    shared_copy, share_key = run.named("shared-snapshot-copy-snapshot"), run.named("shared-snapshot-key-key")
+    assert shared_copy.inputs["sharedAccounts"] == ["210987654321"]
+    assert shared_copy.property_dependencies["kmsKeyId"] == [share_key.urn]
+    assert shared_copy.property_dependencies["sourceDbSnapshotIdentifier"] == [
+        run.named("database-baseline-snapshot").urn
+    ]
+    granted = {
+        statement["Sid"]: statement["Principal"]["AWS"]
+        for statement in json.loads(share_key.inputs["policy"])["Statement"]
+        if "SnapshotShareAccounts" in statement["Sid"]
+    }
+    assert granted == {
+        "AllowSnapshotShareAccountsUseOfTheKey": ["arn:aws:iam::210987654321:root"],
+        "AllowSnapshotShareAccountsAttachmentOfPersistentResources": ["arn:aws:iam::210987654321:root"],
+    }
+
+
+def test_prod_dr_snapshot_copy_lands_in_the_dr_region_on_the_dr_key(deploy):
+    run = deploy("prod")
+    copy = run.named("dr-snapshot-copy-snapshot")
+    assert copy.inputs["region"] == "us-west-2"
+    assert copy.property_dependencies["kmsKeyId"] == [run.named(DR_KEY).urn]
+    assert "destinationRegion" not in copy.inputs

@@ -199,6 +199,20 @@ INVALID = {
         "encrypted-rds:drAutomatedBackups",
         "Aurora DR is drReplica",
     ),
+    "dr_snapshot_copy_without_dr_region": (
+        {"encrypted-rds:drSnapshotCopy": True},
+        "encrypted-rds:drSnapshotCopy",
+        "needs a DR region",
+    ),
+    "aurora_snapshot_sharing": (
+        {
+            "encrypted-rds:dbEngine": "aurora-mysql",
+            "encrypted-rds:dbLogExports": [],
+            "encrypted-rds:backupAccountIds": ["210987654321"],
+        },
+        "encrypted-rds:backupAccountIds",
+        "Aurora clusters are not supported",
+    ),
     "too_many_replicas": (
         {"encrypted-rds:sameRegionReplicas": 16},
         "encrypted-rds:sameRegionReplicas",
