@@ -10,6 +10,7 @@ from components import (
     EncryptedGlobalCluster,
     EncryptedReadReplica,
     EncryptedSnapshotCopy,
+    EncryptionComplianceRules,
     EncryptionKey,
     EncryptionReplicaKey,
     SnapshotSharing,
@@ -284,4 +285,10 @@ def deploy(config: StackConfig) -> dict[str, Any]:
         stack.aurora(key_arn, dr_key_arn)
     else:
         stack.instance(key_arn, dr_key_arn)
+    if config.config_recorder_name:
+        # Detective control beside the preventive policy pack: AWS Config re-checks what exists.
+        EncryptionComplianceRules(
+            "compliance",
+            {"kms_key_arn": key_arn, "recorder_name": config.config_recorder_name, "tags": stack.tags},
+        )
     return stack.exports

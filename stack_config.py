@@ -169,6 +169,13 @@ class StackConfig(BaseModel):
         [], alias=_key("backupAccountIds"), description="Accounts that receive a shared, encrypted snapshot copy."
     )
 
+    config_recorder_name: str = Field(
+        "",
+        alias=_key("configRecorderName"),
+        description="Name of the account's AWS Config recorder in the region; set it to deploy the detective "
+        "AWS Config rules. Empty: no rules (they cannot exist without a recorder).",
+    )
+
     @property
     def is_aurora(self) -> bool:
         return self.db_engine in rules.AURORA_ENGINES

@@ -187,9 +187,13 @@ def test_prod_is_multi_az_with_35_day_backups_deletion_protection_and_a_final_sn
     assert run.named(STACK_KEY).inputs["deletionWindowInDays"] == 30
 
 
-def test_every_prod_resource_is_protected_and_retained_on_delete(deploy):
-    unprotected = [r.name for r in deploy("prod").resources if not (r.protect and r.retain_on_delete)]
+def test_every_prod_key_and_data_resource_is_protected_and_retained_on_delete(deploy):
+    run = deploy("prod")
+    # The AWS Config rules hold no data: they are the only resources Pulumi may delete freely.
+    detective = {r.urn for r in run.resources if r.name == "compliance" or r.type == "aws:cfg/rule:Rule"}
+    unprotected = [r.name for r in run.resources if r.urn not in detective and not (r.protect and r.retain_on_delete)]
     assert unprotected == []
+    assert len(detective) == 6
 
 
 def test_prod_performance_insights_is_on_the_stack_key(deploy):
@@ -297,3 +301,21 @@ def test_prod_dr_snapshot_copy_lands_in_the_dr_region_on_the_dr_key(deploy):
     assert copy.inputs["region"] == "us-west-2"
     assert copy.property_dependencies["kmsKeyId"] == [run.named(DR_KEY).urn]
     assert "destinationRegion" not in copy.inputs
+
+
+def test_prod_deploys_the_aws_config_rules_on_its_recorder_for_the_stack_key(deploy):
+    run = deploy("prod")
+    rules = {r.inputs["source"]["sourceIdentifier"]: r for r in run.of_type("aws:cfg/rule:Rule")}
+    assert set(rules) == {
+        "RDS_STORAGE_ENCRYPTED",
+        "RDS_SNAPSHOT_ENCRYPTED",
+        "RDS_SNAPSHOTS_PUBLIC_PROHIBITED",
+        "CMK_BACKING_KEY_ROTATION_ENABLED",
+        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION",
+    }
+    storage = json.loads(rules["RDS_STORAGE_ENCRYPTED"].inputs["inputParameters"])
+    assert storage["kmsKeyId"] == run.named(STACK_KEY).outputs["arn"]
+
+
+def test_dev_has_no_config_recorder_so_no_config_rules(deploy):
+    assert deploy("dev").of_type("aws:cfg/rule:Rule") == []
