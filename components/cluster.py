@@ -30,9 +30,9 @@ class EncryptedClusterArgs(TypedDict):
     """Aurora engine: aurora-postgresql or aurora-mysql."""
     instance_class: str
     """Instance class of every cluster instance, such as db.r7g.large or db.t4g.medium."""
-    subnet_ids: Sequence[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnet ids in at least two Availability Zones, for the DB subnet group."""
-    vpc_security_group_ids: Sequence[str]
+    vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security group ids that control access to the cluster."""
     engine_version: NotRequired[str]
     """Engine version, such as 16.4. Defaults to the engine's default."""
@@ -43,9 +43,9 @@ class EncryptedClusterArgs(TypedDict):
     db_name: NotRequired[str]
     """Name of the database created at launch."""
     master_username: NotRequired[str]
-    """Master user name. Defaults to app_admin. Its password never appears in plain text: see password_mode."""
+    """Master user name. Defaults to app_admin. Its password never appears in plain text: see `passwordMode`."""
     password_mode: NotRequired[str]
-    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under kms_key_arn. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under kms_key_arn; needed where AWS does not support the first mode (a cluster of an Aurora global database)."""
+    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under `kmsKeyArn`. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under `kmsKeyArn`; needed where AWS does not support the first mode (a cluster of an Aurora global database)."""
     password_version: NotRequired[int]
     """write-only mode: increase to generate and apply a new password. Defaults to 1."""
     backup_retention_days: NotRequired[int]
@@ -55,7 +55,7 @@ class EncryptedClusterArgs(TypedDict):
     final_snapshot: NotRequired[bool]
     """Take a final snapshot (<identifier>-final) and keep automated backups when the cluster is deleted. Defaults to true."""
     performance_insights: NotRequired[bool]
-    """Turn on Performance Insights on every instance, encrypted with kms_key_arn. Defaults to false."""
+    """Turn on Performance Insights on every instance, encrypted with `kmsKeyArn`. Defaults to false."""
     performance_insights_retention_days: NotRequired[int]
     """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
     log_exports: NotRequired[Sequence[str]]

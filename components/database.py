@@ -39,9 +39,9 @@ class EncryptedDatabaseArgs(TypedDict):
     """Engine: postgres, mysql, mariadb, oracle-ee, oracle-ee-cdb, oracle-se2, oracle-se2-cdb, sqlserver-ee, sqlserver-se or sqlserver-web (sqlserver-ex cannot be encrypted)."""
     instance_class: str
     """DB instance class, such as db.t4g.micro or db.r7g.large (db.m1.*, db.m2.* and db.t2.micro cannot be encrypted)."""
-    subnet_ids: Sequence[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnet ids in at least two Availability Zones, for the DB subnet group."""
-    vpc_security_group_ids: Sequence[str]
+    vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security group ids that control access to the database."""
     engine_version: NotRequired[str]
     """Engine version, such as 16.4 or 16 (major only lets RDS pick the minor). Defaults to the engine's default."""
@@ -50,15 +50,15 @@ class EncryptedDatabaseArgs(TypedDict):
     db_name: NotRequired[str]
     """Name of the database created at launch (none for SQL Server; the SID for Oracle)."""
     master_username: NotRequired[str]
-    """Master user name. Defaults to app_admin. Its password never appears in plain text: see password_mode."""
+    """Master user name. Defaults to app_admin. Its password never appears in plain text: see `passwordMode`."""
     password_mode: NotRequired[str]
-    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under kms_key_arn. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under kms_key_arn; needed where AWS does not support the first mode (a source of read replicas, except SQL Server)."""
+    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under `kmsKeyArn`. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under `kmsKeyArn`; needed where AWS does not support the first mode (a source of read replicas, except SQL Server)."""
     password_version: NotRequired[int]
     """write-only mode: increase to generate and apply a new password. Defaults to 1."""
     allocated_storage_gb: NotRequired[int]
     """Initial gp3 storage in GiB (20 to 65536). Defaults to 20."""
     max_allocated_storage_gb: NotRequired[int]
-    """Storage autoscaling limit in GiB, above allocated_storage_gb. Defaults to 100."""
+    """Storage autoscaling limit in GiB, above `allocatedStorageGb`. Defaults to 100."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35 (backups cannot be turned off: without them a lost key loses the data). Defaults to 7."""
     multi_az: NotRequired[bool]
@@ -68,19 +68,19 @@ class EncryptedDatabaseArgs(TypedDict):
     final_snapshot: NotRequired[bool]
     """Take a final snapshot (<identifier>-final) and keep automated backups when the instance is deleted. Defaults to true."""
     performance_insights: NotRequired[bool]
-    """Turn on Performance Insights, encrypted with kms_key_arn. Defaults to false."""
+    """Turn on Performance Insights, encrypted with `kmsKeyArn`. Defaults to false."""
     performance_insights_retention_days: NotRequired[int]
     """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
     log_exports: NotRequired[Sequence[str]]
     """Log types to publish to CloudWatch Logs, such as postgresql and upgrade for PostgreSQL."""
     baseline_snapshot_identifier: NotRequired[str]
-    """Take one manual snapshot with this identifier once the instance exists: a baseline to copy to another region or share with other accounts. Encrypted with kms_key_arn, like every snapshot of the instance."""
+    """Take one manual snapshot with this identifier once the instance exists: a baseline to copy to another region or share with other accounts. Encrypted with `kmsKeyArn`, like every snapshot of the instance."""
     backup_replication_region: NotRequired[str]
     """Disaster recovery: also replicate automated backups to this other region."""
     backup_replication_kms_key_arn: NotRequired[pulumi.Input[str]]
-    """ARN of a customer managed key in backup_replication_region that encrypts the replicated backups (required with it)."""
+    """ARN of a customer managed key in `backupReplicationRegion` that encrypts the replicated backups (required with it)."""
     backup_replication_retention_days: NotRequired[int]
-    """Days the replicated backups are kept, 1 to 35. Defaults to backup_retention_days."""
+    """Days the replicated backups are kept, 1 to 35. Defaults to `backupRetentionDays`."""
     region: NotRequired[str]
     """Region to create the database in. Defaults to the provider's region; the key must be in the same region."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
@@ -105,7 +105,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
     kms_key_arn: pulumi.Output[str]
     """ARN of the key the instance, its backups and snapshots are encrypted with."""
     baseline_snapshot_arn: pulumi.Output[str]
-    """ARN of the baseline snapshot, or an empty string without baseline_snapshot_identifier."""
+    """ARN of the baseline snapshot, or an empty string without `baselineSnapshotIdentifier`."""
 
     def __init__(self, name: str, args: EncryptedDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         identifier = default_identifier(name, args)

@@ -33,9 +33,9 @@ class EncryptionKeyArgs(TypedDict):
     """Days KMS waits before deleting the key once deletion is scheduled: 7 to 30. Defaults to 30."""
     rotation_period_days: NotRequired[int]
     """Days between automatic rotations of the key material: 90 to 2560. Defaults to 365. Rotation is always on."""
-    administrator_arns: NotRequired[Sequence[str]]
+    administrator_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """IAM role or user ARNs that manage the key (no data access)."""
-    user_arns: NotRequired[Sequence[str]]
+    user_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """IAM role or user ARNs that may use the key directly, and attach it to AWS resources through grants."""
     shared_account_ids: NotRequired[Sequence[str]]
     """12-digit AWS accounts allowed to use the key to copy snapshots shared with them."""
@@ -63,8 +63,8 @@ class EncryptionKey(pulumi.ComponentResource):
         alias = args.get("alias") or f"alias/{name}"
         deletion_window = args.get("deletion_window_days", DEFAULT_DELETION_WINDOW_DAYS)
         rotation_period = args.get("rotation_period_days", DEFAULT_ROTATION_PERIOD_DAYS)
-        administrators = list(args.get("administrator_arns") or [])
-        users = list(args.get("user_arns") or [])
+        administrators = args.get("administrator_arns") or []
+        users = args.get("user_arns") or []
         shared_accounts = list(args.get("shared_account_ids") or [])
         region = args.get("region")
 
@@ -115,8 +115,8 @@ class EncryptionKey(pulumi.ComponentResource):
 def key_policy_output(
     parent: pulumi.Resource,
     region: str | None,
-    administrators: list[str],
-    users: list[str],
+    administrators: pulumi.Input[Sequence[pulumi.Input[str]]],
+    users: pulumi.Input[Sequence[pulumi.Input[str]]],
     shared_accounts: list[str],
 ) -> pulumi.Output[str]:
     """The RDS key policy as JSON, for the account, partition and region the key lives in."""
@@ -124,14 +124,14 @@ def key_policy_output(
     account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
     partition = aws.get_partition_output(opts=invoke_opts).partition
     key_region: pulumi.Input[str] = region or aws.get_region_output(opts=invoke_opts).region
-    return pulumi.Output.all(account_id, key_region, partition).apply(
+    return pulumi.Output.all(account_id, key_region, partition, administrators, users).apply(
         lambda values: json.dumps(
             rds_key_policy(
                 account_id=values[0],
                 region=values[1],
                 partition=values[2],
-                administrator_arns=administrators,
-                user_arns=users,
+                administrator_arns=values[3],
+                user_arns=values[4],
                 shared_account_ids=shared_accounts,
             )
         )

@@ -22,17 +22,17 @@ class EncryptedGlobalClusterArgs(TypedDict):
     """Instance class of every instance, such as db.r7g.large."""
     primary_kms_key_arn: pulumi.Input[str]
     """ARN of a customer managed key in the primary region."""
-    primary_subnet_ids: Sequence[str]
+    primary_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnet ids of the primary region (two or more Availability Zones)."""
-    primary_vpc_security_group_ids: Sequence[str]
+    primary_vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security group ids of the primary cluster."""
     secondary_region: str
     """Region of the secondary cluster."""
     secondary_kms_key_arn: pulumi.Input[str]
     """ARN of a customer managed key in the secondary region: every region needs a key of its own."""
-    secondary_subnet_ids: Sequence[str]
+    secondary_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnet ids of the secondary region."""
-    secondary_vpc_security_group_ids: Sequence[str]
+    secondary_vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security group ids of the secondary cluster."""
     identifier: NotRequired[str]
     """Global cluster identifier; the clusters are <identifier>-primary and <identifier>-secondary. Defaults to the resource name."""

@@ -48,9 +48,9 @@ class EncryptedReadReplicaArgs(TypedDict):
     """Region of the replica. Defaults to the source's region; another region makes a cross-region replica."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """Cross-region: ARN of a customer managed key in the replica's region (required). Same region: leave out, or exactly the source's key."""
-    subnet_ids: NotRequired[Sequence[str]]
+    subnet_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Cross-region: private subnet ids of the replica's region (required). Same region: leave out (the source's subnet group is used)."""
-    vpc_security_group_ids: NotRequired[Sequence[str]]
+    vpc_security_group_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Security group ids for the replica (required cross-region)."""
     identifier: NotRequired[str]
     """DB instance identifier of the replica. Defaults to the resource name."""

@@ -21,7 +21,7 @@ from .validation import ArgumentChecks
 
 class EncryptionReplicaKeyArgs(TypedDict):
     primary_key_arn: pulumi.Input[str]
-    """ARN of the multi-Region primary key (an EncryptionKey with multi_region)."""
+    """ARN of the multi-Region primary key (an EncryptionKey with `multiRegion`)."""
     region: str
     """Region of the replica key."""
     alias: NotRequired[str]
@@ -30,9 +30,9 @@ class EncryptionReplicaKeyArgs(TypedDict):
     """What the key protects."""
     deletion_window_days: NotRequired[int]
     """Days KMS waits before deleting the replica key: 7 to 30. Defaults to 30."""
-    administrator_arns: NotRequired[Sequence[str]]
+    administrator_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """IAM role or user ARNs that manage the key (no data access)."""
-    user_arns: NotRequired[Sequence[str]]
+    user_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """IAM role or user ARNs that may use the key directly."""
     shared_account_ids: NotRequired[Sequence[str]]
     """12-digit AWS accounts allowed to use the key to copy snapshots shared with them."""
@@ -59,8 +59,8 @@ class EncryptionReplicaKey(pulumi.ComponentResource):
     def __init__(self, name: str, args: EncryptionReplicaKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         region = args.get("region")
         alias = args.get("alias") or f"alias/{name}"
-        administrators = list(args.get("administrator_arns") or [])
-        users = list(args.get("user_arns") or [])
+        administrators = args.get("administrator_arns") or []
+        users = args.get("user_arns") or []
         shared_accounts = list(args.get("shared_account_ids") or [])
         deletion_window = args.get("deletion_window_days", DEFAULT_DELETION_WINDOW_DAYS)
 
