@@ -11,9 +11,13 @@ here as they are. This file therefore:
    ``validation`` ...) can never shadow a standard or third-party module of the same name;
 2. imports this directory as the package ``components`` whatever the directory is called (a
    package fetched from git may sit under another name), exactly as Python stacks import it;
-3. hands every ``ComponentResource`` in ``components.__all__`` to
-   ``pulumi.provider.experimental.component_provider_host``, which infers the schema from their
-   annotations and answers the engine's GetSchema and Construct calls.
+3. serves every ``ComponentResource`` in ``components.__all__``: the SDK infers the schema from
+   their annotations and answers the engine's GetPluginInfo, GetSchema and Construct calls.
+
+``pulumi.provider.experimental.component_provider_host(components, name, version=...)`` is
+``pulumi.provider.main(ComponentProvider(components, name, None, version), sys.argv[1:])``; this
+file makes the same call with ``components.package.EncryptedRdsProvider``, the SDK's
+``ComponentProvider`` with integer inputs delivered as ``int`` (see its docstring).
 
 ``python -m components`` from the repository root works the same way.
 """
@@ -41,11 +45,11 @@ def _import_components_package():
 
 def main() -> None:
     _import_components_package()
-    from pulumi.provider.experimental import component_provider_host
+    from pulumi.provider import main as serve
 
-    from components.package import PACKAGE_NAME, PACKAGE_VERSION, public_components
+    from components.package import build_provider
 
-    component_provider_host(public_components(), PACKAGE_NAME, version=PACKAGE_VERSION)
+    serve(build_provider(), sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from typing import Any
 
 import pulumi
+from pulumi.provider.experimental.analyzer import PropertyDefinition, PropertyType
 from pulumi.provider.experimental.component import ComponentProvider
 
 #: Package name: the first part of every type token, and the name consumers add.
@@ -37,6 +39,39 @@ def public_components() -> list[type[pulumi.ComponentResource]]:
     return found
 
 
-def build_provider() -> ComponentProvider:
-    """The provider ``component_provider_host`` serves, built in-process (schema and construct)."""
-    return ComponentProvider(public_components(), PACKAGE_NAME, None, PACKAGE_VERSION)
+class EncryptedRdsProvider(ComponentProvider):
+    """The SDK's ``ComponentProvider``, delivering integer inputs as ``int``.
+
+    Numbers cross the wire as doubles. ``ComponentProvider.map_input_properties`` (pulumi 3.272.0)
+    converts an ``integer`` input with ``int(...)`` and then overwrites the result with the raw
+    value, so a component receives ``instance_count=2.0`` from a TypeScript or YAML stack and
+    ``range(2.0)`` fails. This converts whole numbers of ``integer`` properties (also in arrays,
+    maps and nested types, and inside outputs) after the SDK has mapped the names.
+    ``tests/test_package_construct.py`` shows the SDK behaviour; drop this class once the SDK
+    converts by itself.
+    """
+
+    def map_input_properties(self, inputs, properties, mapping, component_name, property_path):
+        mapped = super().map_input_properties(inputs, properties, mapping, component_name, property_path)
+        for schema_name, prop in properties.items():
+            python_name = mapping[schema_name]
+            if python_name in mapped:
+                mapped[python_name] = _integers(mapped[python_name], prop)
+        return mapped
+
+
+def _integers(value: Any, prop: PropertyDefinition) -> Any:
+    if isinstance(value, pulumi.Output):
+        return value.apply(lambda resolved: _integers(resolved, prop))
+    if prop.type == PropertyType.INTEGER and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if prop.type == PropertyType.ARRAY and prop.items and isinstance(value, list):
+        return [_integers(item, prop.items) for item in value]
+    if prop.type == PropertyType.OBJECT and prop.additional_properties and isinstance(value, dict):
+        return {key: _integers(item, prop.additional_properties) for key, item in value.items()}
+    return value
+
+
+def build_provider() -> EncryptedRdsProvider:
+    """The provider the plugin serves, built in-process: its ``schema`` and its ``construct``."""
+    return EncryptedRdsProvider(public_components(), PACKAGE_NAME, None, PACKAGE_VERSION)

@@ -1,0 +1,1 @@
+"""Program benchmarks: `python -m benchmarks.program`."""
