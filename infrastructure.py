@@ -1,5 +1,6 @@
 """What one stack builds from its validated configuration, and what it exports."""
 
+import gc
 from typing import Any
 
 import pulumi
@@ -292,3 +293,15 @@ def deploy(config: StackConfig) -> dict[str, Any]:
             {"kms_key_arn": key_arn, "recorder_name": config.config_recorder_name, "tags": stack.tags},
         )
     return stack.exports
+
+
+def tune_garbage_collector() -> None:
+    """Keep evaluation time linear in the number of resources.
+
+    Measured (benchmarks/program.py): with CPython's default thresholds, full collections rescan
+    the SDKs' ~65,000 long-lived objects ever more often as a large stack allocates, and evaluation
+    per database grew 1.7x from 10 to 100 databases. Freezing what the imports created and collecting
+    the youngest generation less often makes it constant (about 20 ms and 1 MB per database).
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
