@@ -6,6 +6,7 @@ fresh and sees exactly what that run registered.
 
 import pytest
 
+from components import InvalidArgumentsError
 from offline.runtime import ProgramError, StackRun, run_program, run_stack, stack_config
 
 KEY = "aws:kms/key:Key"
@@ -44,5 +45,20 @@ def under_mocks():
 
     def run(program, stack: str = "dev") -> StackRun:
         return run_program(program, stack, stack_config(stack))
+
+    return run
+
+
+@pytest.fixture
+def refused(under_mocks):
+    """refused(program) runs component code that must be refused before registering anything;
+    returns the problems, each naming its argument."""
+
+    def run(program) -> list[str]:
+        with pytest.raises(ProgramError) as failure:
+            under_mocks(program)
+        assert isinstance(failure.value.error, InvalidArgumentsError), failure.value.error
+        assert failure.value.run.resources == []
+        return failure.value.error.problems
 
     return run

@@ -4,11 +4,8 @@ import json
 
 import pulumi
 import pulumi_aws as aws
-import pytest
 
 from components.config_rules import EncryptionComplianceRules
-from components.validation import InvalidArgumentsError
-from offline.runtime import ProgramError
 
 RULE = "aws:cfg/rule:Rule"
 KEY_ID = "0a1b2c3d-0000-4000-8000-000000000001"
@@ -28,15 +25,6 @@ def rules_args(**overrides):
 
 def rules_by_identifier(run) -> dict[str, dict]:
     return {rule.inputs["source"]["sourceIdentifier"]: rule for rule in run.of_type(RULE)}
-
-
-def refused(under_mocks, program) -> list[str]:
-    """Runs a program that must be refused; returns the problems, having checked nothing registered."""
-    with pytest.raises(ProgramError) as failure:
-        under_mocks(program)
-    assert isinstance(failure.value.error, InvalidArgumentsError)
-    assert failure.value.run.resources == []
-    return failure.value.error.problems
 
 
 def test_the_five_aws_managed_rules_are_deployed_under_the_component(under_mocks):
@@ -106,29 +94,25 @@ def test_rule_arns_are_exported_by_identifier(under_mocks):
     assert all(rule.inputs["tags"]["team"] == "data" for rule in run.of_type(RULE))
 
 
-def test_rules_need_a_configuration_recorder(under_mocks):
+def test_rules_need_a_configuration_recorder(refused):
     args = rules_args()
     del args["recorder_name"]
-    assert refused(under_mocks, lambda: EncryptionComplianceRules("rds-encryption", args)) == [
-        "recorder_name: is required"
-    ]
+    assert refused(lambda: EncryptionComplianceRules("rds-encryption", args)) == ["recorder_name: is required"]
 
 
-def test_rules_refuse_a_blank_recorder_name(under_mocks):
-    problems = refused(under_mocks, lambda: EncryptionComplianceRules("rds-encryption", rules_args(recorder_name=" ")))
+def test_rules_refuse_a_blank_recorder_name(refused):
+    problems = refused(lambda: EncryptionComplianceRules("rds-encryption", rules_args(recorder_name=" ")))
     assert len(problems) == 1
     assert problems[0].startswith("recorder_name: ' ' is not a configuration recorder name")
 
 
-def test_rules_refuse_a_key_of_another_region(under_mocks):
-    problems = refused(under_mocks, lambda: EncryptionComplianceRules("rds-encryption", rules_args(region="eu-west-1")))
+def test_rules_refuse_a_key_of_another_region(refused):
+    problems = refused(lambda: EncryptionComplianceRules("rds-encryption", rules_args(region="eu-west-1")))
     assert len(problems) == 1
     assert problems[0].startswith(f"kms_key_arn: key '{KEY_ARN}' is in us-east-1 but the resource is in eu-west-1")
 
 
-def test_rules_refuse_a_prefix_that_makes_names_too_long(under_mocks):
-    problems = refused(
-        under_mocks, lambda: EncryptionComplianceRules("rds-encryption", rules_args(name_prefix="x" * 100))
-    )
+def test_rules_refuse_a_prefix_that_makes_names_too_long(refused):
+    problems = refused(lambda: EncryptionComplianceRules("rds-encryption", rules_args(name_prefix="x" * 100)))
     assert len(problems) == 1
     assert problems[0].startswith("name_prefix: rule name 'x")

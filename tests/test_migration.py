@@ -5,8 +5,6 @@ import pytest
 
 from components.encryption_key import EncryptionKey
 from components.migration import EncryptedMigration
-from components.validation import InvalidArgumentsError
-from offline.runtime import ProgramError
 
 SNAPSHOT = "aws:rds/snapshot:Snapshot"
 COPY = "aws:rds/snapshotCopy:SnapshotCopy"
@@ -25,15 +23,6 @@ def migration_args(**overrides):
         "vpc_security_group_ids": ["sg-0a1b2c3d4e5f60001"],
         **overrides,
     }
-
-
-def refused(under_mocks, program) -> list[str]:
-    """Runs a program that must be refused; returns the problems, having checked nothing registered."""
-    with pytest.raises(ProgramError) as failure:
-        under_mocks(program)
-    assert isinstance(failure.value.error, InvalidArgumentsError)
-    assert failure.value.run.resources == []
-    return failure.value.error.problems
 
 
 def test_snapshot_of_the_source_is_copied_under_the_key(under_mocks):
@@ -109,39 +98,38 @@ def test_keeping_the_source_password_sends_no_password_change(under_mocks):
     assert run.outputs["secret"] == ""
 
 
-def test_migration_refuses_aurora_whose_cluster_restore_takes_a_key(under_mocks):
-    problems = refused(under_mocks, lambda: EncryptedMigration("orders", migration_args(engine="aurora-mysql")))
+def test_migration_refuses_aurora_whose_cluster_restore_takes_a_key(refused):
+    problems = refused(lambda: EncryptedMigration("orders", migration_args(engine="aurora-mysql")))
     assert len(problems) == 1
     assert problems[0].startswith("engine: engine 'aurora-mysql' is Aurora: restore its cluster snapshot straight")
 
 
-def test_migration_refuses_to_reuse_the_source_identifier(under_mocks):
-    problems = refused(under_mocks, lambda: EncryptedMigration("orders", migration_args(identifier="Orders-Legacy")))
+def test_migration_refuses_to_reuse_the_source_identifier(refused):
+    problems = refused(lambda: EncryptedMigration("orders", migration_args(identifier="Orders-Legacy")))
     assert problems == [
         "identifier: 'Orders-Legacy' is the identifier of the instance being migrated, which keeps running until "
         "cutover; give the encrypted instance a new identifier"
     ]
 
 
-def test_migration_refuses_a_class_that_cannot_be_encrypted(under_mocks):
-    problems = refused(under_mocks, lambda: EncryptedMigration("orders", migration_args(instance_class="db.m1.large")))
+def test_migration_refuses_a_class_that_cannot_be_encrypted(refused):
+    problems = refused(lambda: EncryptedMigration("orders", migration_args(instance_class="db.m1.large")))
     assert len(problems) == 1
     assert problems[0].startswith("instance_class: instance class 'db.m1.large' does not support encryption")
 
 
 @pytest.mark.parametrize(("key", "words"), [("alias/aws/rds", "AWS managed key aws/rds"), (None, "is required")])
-def test_migration_needs_a_customer_managed_key(under_mocks, key, words):
+def test_migration_needs_a_customer_managed_key(key, words, refused):
     args = migration_args(kms_key_arn=key)
     if key is None:
         del args["kms_key_arn"]
-    problems = refused(under_mocks, lambda: EncryptedMigration("orders", args))
+    problems = refused(lambda: EncryptedMigration("orders", args))
     assert len(problems) == 1
     assert problems[0].startswith("kms_key_arn: ") and words in problems[0]
 
 
-def test_migration_refuses_invalid_snapshot_identifiers(under_mocks):
+def test_migration_refuses_invalid_snapshot_identifiers(refused):
     problems = refused(
-        under_mocks,
         lambda: EncryptedMigration(
             "orders", migration_args(snapshot_identifier="orders--pre", encrypted_snapshot_identifier="9-encrypted")
         ),

@@ -2,11 +2,8 @@
 
 import pulumi
 import pulumi_aws as aws
-import pytest
 
 from components.shared_snapshot_import import SharedSnapshotImport
-from components.validation import InvalidArgumentsError
-from offline.runtime import ProgramError
 
 COPY = "aws:rds/snapshotCopy:SnapshotCopy"
 KEY = "aws:kms/key:Key"
@@ -27,15 +24,6 @@ RESTORE = {
 
 def import_args(**overrides):
     return {"source_snapshot_arn": SHARED_ARN, **overrides}
-
-
-def refused(under_mocks, program) -> list[str]:
-    """Runs a program that must be refused; returns the problems, having checked nothing registered."""
-    with pytest.raises(ProgramError) as failure:
-        under_mocks(program)
-    assert isinstance(failure.value.error, InvalidArgumentsError)
-    assert failure.value.run.resources == []
-    return failure.value.error.problems
 
 
 def test_shared_snapshot_is_copied_under_a_new_key_of_this_account(under_mocks):
@@ -91,18 +79,17 @@ def test_restored_instance_has_the_safe_settings_of_an_encrypted_database(under_
     assert run.outputs["secret"].startswith(f"arn:aws:secretsmanager:us-east-1:{THIS_ACCOUNT}:secret:rds!db-")
 
 
-def test_import_refuses_a_source_that_is_not_an_arn(under_mocks):
-    problems = refused(under_mocks, lambda: SharedSnapshotImport("orders", import_args(source_snapshot_arn="handover")))
+def test_import_refuses_a_source_that_is_not_an_arn(refused):
+    problems = refused(lambda: SharedSnapshotImport("orders", import_args(source_snapshot_arn="handover")))
     assert problems == [
         "source_snapshot_arn: 'handover' is not a DB snapshot ARN; a snapshot shared by another account is named "
         "by its ARN (arn:aws:rds:<region>:<owner-account>:snapshot:<name>)"
     ]
 
 
-def test_import_refuses_a_snapshot_of_this_account(under_mocks):
+def test_import_refuses_a_snapshot_of_this_account(refused):
     own = f"arn:aws:rds:us-east-1:{THIS_ACCOUNT}:snapshot:orders-1"
     problems = refused(
-        under_mocks,
         lambda: SharedSnapshotImport("orders", import_args(source_snapshot_arn=own, account_id=THIS_ACCOUNT)),
     )
     assert problems == [
@@ -111,33 +98,31 @@ def test_import_refuses_a_snapshot_of_this_account(under_mocks):
     ]
 
 
-def test_import_refuses_the_sharing_accounts_key(under_mocks):
-    problems = refused(under_mocks, lambda: SharedSnapshotImport("orders", import_args(kms_key_arn=SHARING_KEY_ARN)))
+def test_import_refuses_the_sharing_accounts_key(refused):
+    problems = refused(lambda: SharedSnapshotImport("orders", import_args(kms_key_arn=SHARING_KEY_ARN)))
     assert len(problems) == 1
     assert problems[0].startswith(
         f"kms_key_arn: key '{SHARING_KEY_ARN}' belongs to account {SHARING_ACCOUNT}, which shared"
     )
 
 
-def test_import_refuses_a_key_of_a_third_account_when_this_account_is_known(under_mocks):
+def test_import_refuses_a_key_of_a_third_account_when_this_account_is_known(refused):
     third = "arn:aws:kms:us-east-1:310987654321:key/0a1b2c3d-0000-4000-8000-000000000003"
-    problems = refused(
-        under_mocks, lambda: SharedSnapshotImport("orders", import_args(kms_key_arn=third, account_id=THIS_ACCOUNT))
-    )
+    problems = refused(lambda: SharedSnapshotImport("orders", import_args(kms_key_arn=third, account_id=THIS_ACCOUNT)))
     assert problems == [
         f"kms_key_arn: key '{third}' belongs to account 310987654321, not this account {THIS_ACCOUNT}; "
         "use a key of this account"
     ]
 
 
-def test_import_refuses_the_aws_managed_key(under_mocks):
-    problems = refused(under_mocks, lambda: SharedSnapshotImport("orders", import_args(kms_key_arn="alias/aws/rds")))
+def test_import_refuses_the_aws_managed_key(refused):
+    problems = refused(lambda: SharedSnapshotImport("orders", import_args(kms_key_arn="alias/aws/rds")))
     assert len(problems) == 1
     assert problems[0].startswith("kms_key_arn: 'alias/aws/rds' is the AWS managed key aws/rds")
 
 
-def test_restore_needs_the_instance_settings(under_mocks):
-    problems = refused(under_mocks, lambda: SharedSnapshotImport("orders", import_args(restore_instance=True)))
+def test_restore_needs_the_instance_settings(refused):
+    problems = refused(lambda: SharedSnapshotImport("orders", import_args(restore_instance=True)))
     assert [problem.split(":")[0] for problem in problems] == [
         "engine",
         "instance_class",
@@ -146,16 +131,16 @@ def test_restore_needs_the_instance_settings(under_mocks):
     ]
 
 
-def test_restore_refuses_an_unencryptable_instance_class(under_mocks):
+def test_restore_refuses_an_unencryptable_instance_class(refused):
     problems = refused(
-        under_mocks, lambda: SharedSnapshotImport("orders", import_args(**{**RESTORE, "instance_class": "db.t2.micro"}))
+        lambda: SharedSnapshotImport("orders", import_args(**{**RESTORE, "instance_class": "db.t2.micro"}))
     )
     assert len(problems) == 1
     assert problems[0].startswith("instance_class: instance class 'db.t2.micro' does not support encryption")
 
 
-def test_restore_reports_a_bad_region_once(under_mocks):
-    problems = refused(under_mocks, lambda: SharedSnapshotImport("orders", import_args(**RESTORE, region="europe")))
+def test_restore_reports_a_bad_region_once(refused):
+    problems = refused(lambda: SharedSnapshotImport("orders", import_args(**RESTORE, region="europe")))
     assert [problem.split(":")[0] for problem in problems] == ["region"]
 
 
