@@ -19,6 +19,11 @@ preview: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PYTHON) -m pytest
 
+## Benchmarks: program evaluation and scaling, then the policy pack over gRPC.
+bench: $(VENV)/.installed
+	$(PYTHON) -m benchmarks.program
+	$(PYTHON) -m benchmarks.policy_pack
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
