@@ -7,10 +7,13 @@ import pulumi
 import pulumi_aws as aws
 
 from .cluster import EncryptedCluster
-from .database_settings import default_identifier
+from .database_settings import default_identifier, resource_region
 from .master_password import WRITE_ONLY
+from .options import child_options
 from .rules import check_aurora_engine, check_identifier, check_key_arn, check_region
 from .validation import ArgumentChecks
+
+DEFAULT_SECONDARY_INSTANCE_COUNT = 1
 
 
 class EncryptedGlobalClusterArgs(TypedDict):
@@ -72,7 +75,7 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EncryptedGlobalClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         identifier = default_identifier(name, args)
-        primary_region = args.get("primary_region") or pulumi.Config("aws").get("region")
+        primary_region = resource_region({"region": args.get("primary_region")})
         secondary_region = args.get("secondary_region")
 
         checks = ArgumentChecks(f"EncryptedGlobalCluster '{name}'")
@@ -104,19 +107,21 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
             engine_version=args["engine_version"],
             storage_encrypted=True,
             deletion_protection=args.get("deletion_protection", True),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=opts.retain_on_delete if opts else None),
+            opts=child_options(self, opts),
         )
+        # Settings left out keep EncryptedCluster's own defaults: one place for each default.
         shared = {
             "engine": args["engine"],
             "engine_version": args["engine_version"],
             "instance_class": args["instance_class"],
             "global_cluster_identifier": global_cluster.id,
-            "backup_retention_days": args.get("backup_retention_days", 7),
-            "deletion_protection": args.get("deletion_protection", True),
-            "final_snapshot": args.get("final_snapshot", True),
-            "tags": args.get("tags"),
+            **{
+                setting: args[setting]
+                for setting in ("backup_retention_days", "deletion_protection", "final_snapshot", "tags")
+                if setting in args
+            },
         }
-        member_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=opts.retain_on_delete if opts else None)
+        member_opts = child_options(self, opts)
         primary = EncryptedCluster(
             f"{name}-primary",
             {
@@ -125,12 +130,18 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
                 "kms_key_arn": args["primary_kms_key_arn"],
                 "subnet_ids": args["primary_subnet_ids"],
                 "vpc_security_group_ids": args["primary_vpc_security_group_ids"],
-                "instance_count": args.get("primary_instance_count", 2),
-                "db_name": args.get("db_name", ""),
-                "master_username": args.get("master_username", "app_admin"),
+                **{
+                    setting: args[source]
+                    for setting, source in (
+                        ("instance_count", "primary_instance_count"),
+                        ("db_name", "db_name"),
+                        ("master_username", "master_username"),
+                        ("password_version", "password_version"),
+                        ("region", "primary_region"),
+                    )
+                    if source in args
+                },
                 "password_mode": WRITE_ONLY,
-                "password_version": args.get("password_version", 1),
-                "region": args.get("primary_region"),
             },
             opts=member_opts,
         )
@@ -143,7 +154,7 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
                 "kms_key_arn": args["secondary_kms_key_arn"],
                 "subnet_ids": args["secondary_subnet_ids"],
                 "vpc_security_group_ids": args["secondary_vpc_security_group_ids"],
-                "instance_count": args.get("secondary_instance_count", 1),
+                "instance_count": args.get("secondary_instance_count", DEFAULT_SECONDARY_INSTANCE_COUNT),
                 "global_secondary": True,
                 "region": secondary_region,
             },

@@ -16,6 +16,7 @@
 import json
 import secrets
 import string
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -55,7 +56,7 @@ class MasterPassword:
         self,
         name: str,
         parent: pulumi.Resource,
-        args: dict[str, Any] | Any,
+        args: Mapping[str, Any],
         kms_key_arn: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None,
         password_input: str,
