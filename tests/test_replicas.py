@@ -4,6 +4,7 @@ import pulumi
 from conftest import CLUSTER, INSTANCE, KEY
 
 from components import (
+    EncryptedCluster,
     EncryptedDatabase,
     EncryptedGlobalCluster,
     EncryptedReadReplica,
@@ -235,3 +236,41 @@ def test_global_secondary_waits_for_the_primary_cluster_and_its_instances(under_
 def test_global_secondary_key_of_the_wrong_region_is_refused(refused):
     problems = refused(lambda: EncryptedGlobalCluster("orders", global_args(secondary_kms_key_arn=KEY_ARN)))
     assert problems[0].startswith("secondary_kms_key_arn: key")
+
+
+def test_same_region_replica_refuses_subnets_of_its_own(refused):
+    problems = refused(lambda: EncryptedReadReplica("reader", source(subnet_ids=WEST_SUBNETS)))
+    assert problems == ["subnet_ids: a replica in the source's region uses the source's subnet group; leave it out"]
+
+
+def test_same_region_replica_insights_without_the_source_key_are_refused(refused):
+    args = source(performance_insights=True)
+    del args["source_kms_key_arn"]
+    problems = refused(lambda: EncryptedReadReplica("reader", args))
+    assert problems[0].startswith("source_kms_key_arn: Performance Insights of a same-region replica must use")
+
+
+def test_global_secondary_in_the_primary_region_is_refused(refused):
+    problems = refused(
+        lambda: EncryptedGlobalCluster(
+            "orders", global_args(secondary_region="us-east-1", secondary_kms_key_arn=KEY_ARN)
+        )
+    )
+    assert problems == ["secondary_region: a secondary cluster lives in another region than the primary"]
+
+
+def test_a_global_database_member_cannot_keep_its_password_in_secrets_manager(refused):
+    problems = refused(
+        lambda: EncryptedCluster(
+            "member",
+            {
+                "kms_key_arn": KEY_ARN,
+                "engine": "aurora-postgresql",
+                "instance_class": "db.r7g.large",
+                "subnet_ids": SUBNETS,
+                "vpc_security_group_ids": GROUPS,
+                "global_cluster_identifier": "orders",
+            },
+        )
+    )
+    assert problems[0].startswith("password_mode: Secrets Manager cannot manage the master password")

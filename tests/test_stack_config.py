@@ -124,6 +124,16 @@ INVALID = {
         "encrypted-rds:dbName",
         "SQL Server creates no database at launch",
     ),
+    "oracle_sid_too_long": (
+        {"encrypted-rds:dbEngine": "oracle-se2", "encrypted-rds:dbName": "orders_db", "encrypted-rds:dbLogExports": []},
+        "encrypted-rds:dbName",
+        "Oracle database name (SID) 'orders_db' must be 1-8 letters or digits",
+    ),
+    "malformed_master_user": (
+        {"encrypted-rds:dbMasterUsername": "1admin"},
+        "encrypted-rds:dbMasterUsername",
+        "must be 1-16 letters, digits or '_' and start with a letter",
+    ),
     "bad_identifier": (
         {"encrypted-rds:dbIdentifier": "1st--db"},
         "encrypted-rds:dbIdentifier",
