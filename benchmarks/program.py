@@ -1,7 +1,7 @@
 """Program benchmarks: evaluation time of the stacks, scaling, and the deploy critical path.
 
     python -m benchmarks.program                      # the three tables, in Markdown
-    python -m benchmarks.program --write README.md   # ... and put them in its benchmark section
+    python -m benchmarks.program --write docs/performance.md   # ... and put them in its benchmark section
 
 Every measurement runs in a fresh ``python -m benchmarks.program --child ...`` process, so the
 import of pulumi, pulumi-aws and the components is included and nothing is shared between

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sdk_args import RULES, build_policies
 
-DOC = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "policy-pack.md").read_text()
 
 
 def test_rule_ids_are_unique():
