@@ -133,7 +133,11 @@ class EncryptedCluster(pulumi.ComponentResource):
             region=args.get("region"),
             tags=args.get("tags"),
             **deletion_inputs(args, identifier),
-            opts=child_options(self, opts),
+            # AWS reports a global secondary's replication source (the primary's ARN) and the provider
+            # reads it back: left unset here, the next update would promote the secondary out of the
+            # global database (PromoteReadReplicaDBCluster; terraform-provider-aws PR #40921, and the
+            # pulumi-aws GlobalCluster docs' ignoreChanges).
+            opts=child_options(self, opts, ignore_changes=["replicationSourceIdentifier"] if secondary else None),
         )
         for index in range(instance_count):
             aws.rds.ClusterInstance(

@@ -34,7 +34,7 @@ class EncryptionKeyArgs(TypedDict):
     rotation_period_days: NotRequired[int]
     """Days between automatic rotations of the key material: 90 to 2560. Defaults to 365. Rotation is always on."""
     administrator_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """IAM role or user ARNs that manage the key (no data access)."""
+    """IAM role or user ARNs that manage the key: policy, grants, rotation, enabling and deletion scheduling, but no cryptographic operations. They can still give themselves use of the key (PutKeyPolicy, CreateGrant): guard these roles like key users."""
     user_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """IAM role or user ARNs that may use the key directly, and attach it to AWS resources through grants."""
     shared_account_ids: NotRequired[Sequence[str]]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-# The actions a key administrator needs and nothing that uses the key for data, as in the KMS
-# default key policy: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+# The key administrator actions of the KMS default key policy:
+# https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+# They exclude the cryptographic operations, but not access to data: kms:Put* (PutKeyPolicy) and
+# kms:Create* (CreateGrant) let an administrator give itself or anyone else use of the key, so an
+# administrator is as privileged as a key user, and its role must be guarded as such.
 ADMINISTRATOR_ACTIONS = [
     "kms:Create*",
     "kms:Describe*",
@@ -71,10 +74,13 @@ def rds_key_policy(
       key can never become unmanageable (KMS default key policy);
     - RDS, and Secrets Manager for the RDS-managed master user secret, may use the key only when
       called from this account through that service in the key's region;
-    - optional administrators get key management without data access; optional users get data
-      access and grants for AWS resources only;
-    - optional accounts that receive shared snapshots get exactly the two statements AWS documents
-      for sharing: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html
+    - optional administrators manage the key (policy, grants, rotation, enabling, scheduling
+      deletion) but cannot call cryptographic operations directly; through PutKeyPolicy and
+      CreateGrant they can still give themselves or others use of the key;
+    - optional users may use the key, and create grants only for AWS resources;
+    - optional accounts that receive shared snapshots get the two statements AWS documents for
+      sharing (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html),
+      with kms:CreateGrant only in the one conditioned on grants for AWS resources.
     """
     root = _account_root(partition, account_id)
     statements: list[dict[str, Any]] = [
@@ -109,13 +115,19 @@ def rds_key_policy(
 
 
 def _data_access_statements(who: str, principals: list[str]) -> list[dict[str, Any]]:
-    """Use of the key, plus grants only for AWS resources (how RDS attaches the key to a restore)."""
+    """Use of the key, and grants only for AWS resources (how RDS attaches the key to a copy or restore).
+
+    Grant actions live only in the statement conditioned on kms:GrantIsForAWSResource: in the
+    use statement, an unconditioned kms:CreateGrant would let its holder grant the key to any
+    principal, which makes the condition beside it pointless.
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+    """
     return [
         {
             "Sid": f"Allow{who}UseOfTheKey",
             "Effect": "Allow",
             "Principal": {"AWS": principals},
-            "Action": [*USE_ACTIONS, "kms:CreateGrant"],
+            "Action": list(USE_ACTIONS),
             "Resource": "*",
         },
         {

@@ -31,7 +31,7 @@ class EncryptionReplicaKeyArgs(TypedDict):
     deletion_window_days: NotRequired[int]
     """Days KMS waits before deleting the replica key: 7 to 30. Defaults to 30."""
     administrator_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """IAM role or user ARNs that manage the key (no data access)."""
+    """IAM role or user ARNs that manage the key: policy, grants, rotation, enabling and deletion scheduling, but no cryptographic operations. They can still give themselves use of the key (PutKeyPolicy, CreateGrant): guard these roles like key users."""
     user_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """IAM role or user ARNs that may use the key directly."""
     shared_account_ids: NotRequired[Sequence[str]]

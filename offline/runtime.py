@@ -54,6 +54,7 @@ class RecordedResource:
     property_dependencies: dict[str, list[str]]
     protect: bool
     retain_on_delete: bool
+    ignore_changes: list[str] = field(default_factory=list)
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -210,6 +211,7 @@ class RecordingMonitor(MockMonitor):
                 property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
                 protect=request.protect if request.HasField("protect") else False,
                 retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
+                ignore_changes=list(request.ignoreChanges),
                 id=response.id,
                 outputs=dict(state.state) if state else {},
             )

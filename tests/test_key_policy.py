@@ -59,7 +59,7 @@ def test_without_optional_principals_only_the_three_base_statements_exist():
     ]
 
 
-def test_administrators_manage_the_key_without_using_it_for_data():
+def test_administrators_manage_the_key_without_calling_cryptographic_operations():
     admins = statements(administrator_arns=["arn:aws:iam::111122223333:role/Admins"])["AllowKeyAdministrators"]
     assert admins["Principal"] == {"AWS": ["arn:aws:iam::111122223333:role/Admins"]}
     assert admins["Action"] == ADMINISTRATOR_ACTIONS
@@ -74,20 +74,32 @@ def test_key_users_use_the_key_and_attach_it_only_to_aws_resources():
     assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
+def test_only_the_account_root_and_services_via_their_own_condition_may_create_grants_unconditioned():
+    policy = rds_key_policy(
+        ACCOUNT,
+        "eu-west-1",
+        administrator_arns=["arn:aws:iam::111122223333:role/Admins"],
+        user_arns=["arn:aws:iam::111122223333:role/App"],
+        shared_account_ids=["444455556666"],
+    )
+    for statement in policy["Statement"]:
+        if statement["Sid"] in ("EnableAccountRootAdministration", "AllowKeyAdministrators"):
+            continue
+        actions = statement["Action"]
+        condition = statement.get("Condition", {})
+        if any(action in ("kms:CreateGrant", "kms:*") for action in actions):
+            scoped_to_a_service = "kms:ViaService" in condition.get("StringEquals", {})
+            assert scoped_to_a_service or condition == {"Bool": {"kms:GrantIsForAWSResource": "true"}}, statement["Sid"]
+
+
 def test_snapshot_share_accounts_get_exactly_the_two_statements_aws_documents():
     found = statements(shared_account_ids=["444455556666", "777788889999"])
     accounts = ["arn:aws:iam::444455556666:root", "arn:aws:iam::777788889999:root"]
     use = found["AllowSnapshotShareAccountsUseOfTheKey"]
     attach = found["AllowSnapshotShareAccountsAttachmentOfPersistentResources"]
     assert use["Principal"] == attach["Principal"] == {"AWS": accounts}
-    assert set(use["Action"]) == {
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-        "kms:DescribeKey",
-        "kms:CreateGrant",
-    }
+    assert set(use["Action"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+    assert attach["Action"] == ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
     assert attach["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
