@@ -16,8 +16,6 @@ from components import (
     EncryptionReplicaKey,
     SnapshotSharing,
 )
-from components.master_password import SECRETS_MANAGER, WRITE_ONLY
-from components.rules import engine_family
 from stack_config import StackConfig
 
 
@@ -98,14 +96,6 @@ class Stack:
             )
         self.exports["drKmsKeyArn"] = key.key_arn
         return key.key_arn
-
-    def password_mode(self) -> str:
-        """Secrets Manager keeps the password unless AWS forbids it: replicas of non-SQL Server sources."""
-        config = self.config
-        has_replicas = config.same_region_replicas > 0 or config.dr_replica
-        if has_replicas and engine_family(config.db_engine) != "sqlserver":
-            return WRITE_ONLY
-        return SECRETS_MANAGER
 
     def database_settings(self, key_arn: pulumi.Input[str]) -> dict[str, Any]:
         config = self.config
@@ -193,7 +183,7 @@ class Stack:
                 "allocated_storage_gb": config.db_allocated_storage_gb,
                 "max_allocated_storage_gb": config.db_max_allocated_storage_gb,
                 "multi_az": config.db_multi_az,
-                "password_mode": self.password_mode(),
+                "password_mode": config.db_password_mode,
                 **extras,
             },
             opts=self.data_options,
@@ -256,7 +246,11 @@ class Stack:
         for number in range(1, config.same_region_replicas + 1):
             replica = EncryptedReadReplica(
                 f"replica-{number}",
-                {**replica_settings, "identifier": f"{self.identifier}-replica-{number}"},
+                {
+                    **replica_settings,
+                    "identifier": f"{self.identifier}-replica-{number}",
+                    "vpc_security_group_ids": config.security_group_ids,
+                },
                 opts=self.data_options,
             )
             endpoints.append(replica.endpoint)

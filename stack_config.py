@@ -96,7 +96,7 @@ class StackConfig(BaseModel):
     db_master_username: Annotated[str, _rule(rules.check_master_username)] = Field(
         "app_admin",
         alias=_key("dbMasterUsername"),
-        description="Master user; its password is managed by Secrets Manager.",
+        description="Master user; its password is kept as dbPasswordMode says, never in plain text.",
     )
     db_allocated_storage_gb: int = Field(
         20, alias=_key("dbAllocatedStorageGb"), description="Initial gp3 storage in GiB."
@@ -148,6 +148,13 @@ class StackConfig(BaseModel):
     )
     dr_replica: bool = Field(
         False, alias=_key("drReplica"), description="Cross-region read replica (Aurora: a global database) in drRegion."
+    )
+    db_password_mode: Literal["secrets-manager", "write-only"] = Field(
+        "secrets-manager",
+        alias=_key("dbPasswordMode"),
+        description="Where the master password lives: secrets-manager (RDS generates and rotates it in Secrets Manager "
+        "under the stack key) or write-only (generated once, kept in the Pulumi state as a secret and in a secret "
+        "under the stack key; required with read replicas, except SQL Server, and Aurora global databases).",
     )
     dr_automated_backups: bool = Field(
         False, alias=_key("drAutomatedBackups"), description="Replicate automated backups to drRegion."
@@ -272,6 +279,23 @@ class StackConfig(BaseModel):
     def _shared_snapshots_are_instance_snapshots(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if value and info.data.get("db_engine") in rules.AURORA_ENGINES:
             raise ValueError("snapshot sharing here shares DB instance snapshots; Aurora clusters are not supported")
+        return value
+
+    @field_validator("db_password_mode")
+    @classmethod
+    def _password_mode_allows_the_replicas(cls, value: str, info: ValidationInfo) -> str:
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html ("Limitations"):
+        # no read replica of a source whose password Secrets Manager manages (except RDS for SQL
+        # Server), and no Secrets Manager-managed password in an Aurora global database.
+        engine = info.data.get("db_engine", "")
+        aurora = engine in rules.AURORA_ENGINES
+        replicas = info.data.get("same_region_replicas") or info.data.get("dr_replica")
+        if value == "secrets-manager" and replicas and (aurora or rules.engine_family(engine) != "sqlserver"):
+            what = "an Aurora global database" if aurora else f"a {engine} source of read replicas"
+            raise ValueError(
+                f"Secrets Manager cannot manage the master password of {what}; set it to write-only. On an existing "
+                "database this moves the master secret to a new ARN (export masterUserSecretArn): update what reads it"
+            )
         return value
 
     @field_validator("dr_subnet_ids")

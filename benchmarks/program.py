@@ -205,7 +205,12 @@ def scaling_program(count: int):
                 },
             )
             EncryptedReadReplica(
-                f"orders-{index}-replica", {**database.replica_source(), "instance_class": "db.t4g.micro"}
+                f"orders-{index}-replica",
+                {
+                    **database.replica_source(),
+                    "instance_class": "db.t4g.micro",
+                    "vpc_security_group_ids": NETWORK["vpc_security_group_ids"],
+                },
             )
 
     return program

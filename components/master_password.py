@@ -1,36 +1,40 @@
 """The two ways a database's master password is kept, neither ever in plain text.
 
 - ``secrets-manager``: RDS generates, stores and rotates the password in Secrets Manager under the
-  customer managed key. The default, and the best, except where AWS does not support it:
+  customer managed key; it never passes through Pulumi. The default, and the best, except where
+  AWS does not support it:
   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html ("Limitations":
   no read replica of a source that manages its password this way, for every engine but SQL Server)
   and https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html (no
   cluster of an Aurora global database).
-- ``write-only``: the program generates a password in memory on each run and hands it only to
-  write-only inputs (``password_wo`` / ``master_password_wo`` and a Secrets Manager secret version's
-  ``secret_string_wo``), which providers never store in state. Both are applied only when the
-  password version changes, so every run after the first sends nothing; bump the version to rotate.
-  Applications read the password from a secret encrypted with the customer managed key.
+- ``write-only``: a ``random.RandomPassword`` generates the password once and keeps it in the
+  Pulumi state as a secret (encrypted by the stack's secrets provider), so every later run reuses
+  it. The database receives it through its write-only input (``password_wo`` /
+  ``master_password_wo``), which the provider sends on create and whenever the password version
+  changes, and never reads back; Pulumi still records that input in the state, encrypted as a
+  secret like the generated value itself. Applications read it from a Secrets Manager secret
+  encrypted with the customer managed key, whose value is rewritten whenever the password or the
+  endpoint changes (a replaced database has a new host), so it always opens the database that
+  exists. Bump the version to rotate.
 """
 
 import json
-import secrets
-import string
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from .options import child_options
 
 SECRETS_MANAGER = "secrets-manager"
 WRITE_ONLY = "write-only"
 PASSWORD_MODES = (SECRETS_MANAGER, WRITE_ONLY)
-# Letters and digits only: valid for every engine (no '/', '"', '@' or space), 30 characters being
-# the Oracle maximum.
-_ALPHABET = string.ascii_letters + string.digits
-_LENGTH = 30
+# Letters and digits only, at least one of each kind: valid for every engine (no '/', '"', '@' or
+# space, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+# MasterUserPassword) and meeting SQL Server's complexity policy; 30 characters is Oracle's maximum.
+PASSWORD_LENGTH = 30
 
 
 def check_password_mode(mode: str) -> str | None:
@@ -43,10 +47,6 @@ def check_password_version(version: int) -> str | None:
     if version < 1:
         return f"password version {version} must be 1 or more; increase it to rotate the generated password"
     return None
-
-
-def generate_password() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
 
 
 class MasterPassword:
@@ -65,7 +65,19 @@ class MasterPassword:
         self.version = args.get("password_version", 1)
         self._name, self._parent, self._opts, self._key = name, parent, opts, kms_key_arn
         self._password_input = password_input
-        self._password = pulumi.Output.secret(generate_password()) if self.mode == WRITE_ONLY else None
+        self._password: pulumi.Output[str] | None = None
+        if self.mode == WRITE_ONLY:
+            self._password = random.RandomPassword(
+                f"{name}-master-password",
+                length=PASSWORD_LENGTH,
+                special=False,
+                min_upper=1,
+                min_lower=1,
+                min_numeric=1,
+                # A new version replaces the generated password, which is how it rotates.
+                keepers={"passwordVersion": str(self.version)},
+                opts=child_options(parent, opts),
+            ).result
 
     def database_inputs(self) -> dict[str, Any]:
         if self.mode == SECRETS_MANAGER:
@@ -86,14 +98,15 @@ class MasterPassword:
             region=region,
             opts=child_options(self._parent, self._opts),
         )
+        # Not write-only: a write-only value is applied only when its version changes, so a
+        # replaced database (new host, same version) would leave the secret pointing at the old one.
         value = pulumi.Output.all(password=self._password, **connection).apply(
             lambda values: json.dumps({key: value for key, value in values.items() if value is not None})
         )
         aws.secretsmanager.SecretVersion(
             f"{self._name}-master-secret-value",
             secret_id=secret.id,
-            secret_string_wo=pulumi.Output.secret(value),
-            secret_string_wo_version=self.version,
+            secret_string=pulumi.Output.secret(value),
             region=region,
             opts=child_options(self._parent, self._opts),
         )

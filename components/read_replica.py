@@ -50,8 +50,8 @@ class EncryptedReadReplicaArgs(TypedDict):
     """Cross-region: ARN of a customer managed key in the replica's region (required). Same region: leave out, or exactly the source's key."""
     subnet_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Cross-region: private subnet ids of the replica's region (required). Same region: leave out (the source's subnet group is used)."""
-    vpc_security_group_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Security group ids for the replica (required cross-region)."""
+    vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Security group ids for the replica (groups of the replica's region); without them AWS would attach the VPC's default group."""
     identifier: NotRequired[str]
     """DB instance identifier of the replica. Defaults to the resource name."""
     multi_az: NotRequired[bool]
@@ -107,6 +107,10 @@ class EncryptedReadReplica(pulumi.ComponentResource):
         )
         checks.check("instance_class", args.get("instance_class"), check_instance_class)
         checks.check("identifier", identifier, check_identifier)
+        # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html
+        # (VpcSecurityGroupIds): without groups a replica gets the VPC's default security group, in
+        # the source's region as in any other.
+        checks.check("vpc_security_group_ids", args.get("vpc_security_group_ids", []), check_security_group_ids)
         checks.check(
             "performance_insights_retention_days",
             args.get("performance_insights_retention_days"),
@@ -119,7 +123,6 @@ class EncryptedReadReplica(pulumi.ComponentResource):
             checks.check("kms_key_arn", kms_key_arn, check_key_arn, region)
             checks.require("subnet_ids", args.get("subnet_ids"))
             checks.check("subnet_ids", args.get("subnet_ids"), check_subnet_ids)
-            checks.check("vpc_security_group_ids", args.get("vpc_security_group_ids", []), check_security_group_ids)
         else:
             if kms_key_arn is not None:
                 source_key = args.get("source_kms_key_arn")
@@ -153,7 +156,7 @@ class EncryptedReadReplica(pulumi.ComponentResource):
             # reject the parameter ("Your request does not require the KMS key parameter").
             kms_key_id=kms_key_arn if cross_region else None,
             db_subnet_group_name=subnet_group(name, self, args, opts).name if cross_region else None,
-            vpc_security_group_ids=args.get("vpc_security_group_ids") or None,
+            vpc_security_group_ids=args["vpc_security_group_ids"],
             publicly_accessible=False,
             multi_az=args.get("multi_az", False),
             copy_tags_to_snapshot=True,

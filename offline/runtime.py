@@ -36,6 +36,12 @@ ALLOWED_INVOKES = frozenset(
         "aws:index/getPartition:getPartition",
     }
 )
+#: Inputs a provider sends only when their version changes and never returns as outputs.
+WRITE_ONLY_INPUTS = {
+    "passwordWo": "passwordWoVersion",
+    "masterPasswordWo": "masterPasswordWoVersion",
+    "secretStringWo": "secretStringWoVersion",
+}
 _DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433}
 
 
@@ -121,7 +127,8 @@ class AwsMocks(Mocks):
         inputs = args.inputs
         region = inputs.get("region") or self.region
         placeholder = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{args.typ}/{args.name}"))
-        outputs = dict(inputs)
+        # Providers never read write-only inputs back.
+        outputs = {key: value for key, value in inputs.items() if key not in WRITE_ONLY_INPUTS}
         resource_id = args.name
         if args.typ == "aws:kms/key:Key":
             resource_id = f"mrk-{uuid.UUID(placeholder).hex}" if inputs.get("multiRegion") else placeholder
@@ -176,6 +183,11 @@ class AwsMocks(Mocks):
                     "encrypted": bool(inputs.get("kmsKeyId")),
                     "sourceRegion": source.split(":")[3] if source.startswith("arn:") else region,
                 }
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            # Deterministic for the same name and keepers, as the real one is stable in state.
+            seed = uuid.uuid5(uuid.NAMESPACE_URL, f"{args.name}/{json.dumps(inputs.get('keepers'), sort_keys=True)}")
+            outputs["result"] = f"Pw{seed.hex}"[: int(inputs.get("length", 30))]
+            resource_id = "none"
         elif args.typ == "aws:cfg/rule:Rule":
             resource_id = inputs.get("name") or args.name
             rule_id = f"config-rule-{placeholder[:6]}"

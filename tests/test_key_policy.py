@@ -98,7 +98,13 @@ def test_snapshot_share_accounts_get_exactly_the_two_statements_aws_documents():
     use = found["AllowSnapshotShareAccountsUseOfTheKey"]
     attach = found["AllowSnapshotShareAccountsAttachmentOfPersistentResources"]
     assert use["Principal"] == attach["Principal"] == {"AWS": accounts}
-    assert set(use["Action"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+    assert set(use["Action"]) == {
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    }
     assert attach["Action"] == ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
     assert attach["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 

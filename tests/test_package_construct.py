@@ -301,6 +301,7 @@ def test_a_key_a_database_and_a_replica_wired_by_outputs_like_a_typescript_stack
                 "sourceBackupRetentionDays": 7,
                 "sourcePasswordMode": "write-only",
                 "instanceClass": "db.t4g.micro",
+                "vpcSecurityGroupIds": GROUPS,
             },
         )
         parts.update(key=key, database=database, replica=replica)

@@ -89,6 +89,17 @@ def test_same_region_replica_follows_its_source_by_identifier_on_the_source_key(
     assert replica.inputs["performanceInsightsKmsKeyId"] == primary.inputs["kmsKeyId"]
 
 
+def test_every_replica_gets_the_security_groups_of_its_region_not_the_vpc_default(deploy):
+    run = deploy("prod")
+    groups = {
+        name: run.named(name).inputs["vpcSecurityGroupIds"] for name in ("replica-1-instance", "dr-replica-instance")
+    }
+    assert groups == {
+        "replica-1-instance": json.loads(run.config["encrypted-rds:securityGroupIds"]),
+        "dr-replica-instance": json.loads(run.config["encrypted-rds:drSecurityGroupIds"]),
+    }
+
+
 def test_cross_region_replica_follows_its_source_by_arn_on_the_dr_region_key(deploy):
     run = deploy("prod")
     replica = run.named("dr-replica-instance")

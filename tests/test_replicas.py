@@ -1,5 +1,7 @@
 """Encrypted read replicas, regional keys, global databases and backup replication, used directly."""
 
+import json
+
 import pulumi
 from conftest import CLUSTER, INSTANCE, KEY
 
@@ -31,6 +33,7 @@ def source(**overrides):
         "source_password_mode": "write-only",
         "source_kms_key_arn": KEY_ARN,
         "instance_class": "db.t4g.micro",
+        "vpc_security_group_ids": GROUPS,
         **overrides,
     }
 
@@ -129,23 +132,49 @@ def test_sql_server_replicas_allow_a_secrets_manager_password_on_the_source(unde
     assert run.one(INSTANCE).inputs["replicateSourceDb"] == "orders"
 
 
-def test_write_only_password_is_a_secret_sent_only_to_write_only_inputs(under_mocks):
+def secret_value(recorded):
+    """The plaintext behind a secret input, after checking it is marked secret."""
+    assert recorded[pulumi.runtime.rpc._special_sig_key] == pulumi.runtime.rpc._special_secret_sig
+    return recorded["value"]
+
+
+def test_write_only_password_is_generated_by_a_random_password_and_sent_only_to_the_write_only_input(under_mocks):
     run = under_mocks(lambda: database(password_mode="write-only"))
     instance = run.one(INSTANCE).inputs
     assert "manageMasterUserPassword" not in instance and "password" not in instance
-    assert pulumi.runtime.rpc._special_secret_sig in instance["passwordWo"].values()
+    generated = run.named("orders-master-password")
+    assert generated.type == "random:index/randomPassword:RandomPassword"
+    assert secret_value(instance["passwordWo"]) == generated.outputs["result"]
     assert instance["passwordWoVersion"] == 1
-    secret = run.one("aws:secretsmanager/secret:Secret")
-    assert secret.inputs["kmsKeyId"] == KEY_ARN
+
+
+def test_generated_password_fits_every_engine_and_changes_only_with_its_version(under_mocks):
+    generated = under_mocks(lambda: database(password_mode="write-only", password_version=3)).named(
+        "orders-master-password"
+    )
+    assert generated.inputs["length"] == 30
+    assert generated.inputs["special"] is False
+    assert generated.inputs["minUpper"] == generated.inputs["minLower"] == generated.inputs["minNumeric"] == 1
+    assert generated.inputs["keepers"] == {"passwordVersion": "3"}
+
+
+def test_write_only_secret_holds_the_password_and_the_endpoint_under_the_database_key(under_mocks):
+    run = under_mocks(lambda: database(password_mode="write-only"))
+    assert run.one("aws:secretsmanager/secret:Secret").inputs["kmsKeyId"] == KEY_ARN
     version = run.one("aws:secretsmanager/secretVersion:SecretVersion").inputs
-    assert "secretString" not in version
-    assert pulumi.runtime.rpc._special_secret_sig in version["secretStringWo"].values()
+    stored = json.loads(secret_value(version["secretString"]))
+    instance = run.one(INSTANCE)
+    assert stored["password"] == secret_value(instance.inputs["passwordWo"])
+    assert (stored["host"], stored["port"]) == (instance.outputs["address"], instance.outputs["port"])
+    assert stored["username"] == instance.inputs["username"]
 
 
 def test_a_database_replicated_by_replica_source_gets_its_settings(under_mocks):
     def program():
         primary = database(password_mode="write-only")
-        EncryptedReadReplica("reader", {**primary.replica_source(), "instance_class": "db.t4g.micro"})
+        EncryptedReadReplica(
+            "reader", {**primary.replica_source(), "instance_class": "db.t4g.micro", "vpc_security_group_ids": GROUPS}
+        )
 
     run = under_mocks(program)
     primary, replica = sorted(run.of_type(INSTANCE), key=lambda r: r.name)
@@ -274,3 +303,13 @@ def test_a_global_database_member_cannot_keep_its_password_in_secrets_manager(re
         )
     )
     assert problems[0].startswith("password_mode: Secrets Manager cannot manage the master password")
+
+
+def test_same_region_replica_without_security_groups_is_refused_since_aws_would_attach_the_default_group(refused):
+    args = source()
+    del args["vpc_security_group_ids"]
+    problems = refused(lambda: EncryptedReadReplica("reader", args))
+    assert problems == [
+        "vpc_security_group_ids: no security group given, so RDS would attach the VPC's default group; "
+        "list at least one security group id"
+    ]

@@ -233,6 +233,23 @@ INVALID = {
         "encrypted-rds:backupAccountIds",
         "never 'all', which is public",
     ),
+    "replicas_of_a_source_whose_password_secrets_manager_manages": (
+        {"encrypted-rds:sameRegionReplicas": 1},
+        "encrypted-rds:dbPasswordMode",
+        "cannot manage the master password of a postgres source of read replicas; set it to write-only",
+    ),
+    "aurora_global_database_with_a_secrets_manager_password": (
+        {
+            "encrypted-rds:dbEngine": "aurora-postgresql",
+            "encrypted-rds:dbLogExports": [],
+            "encrypted-rds:drRegion": "us-west-2",
+            "encrypted-rds:drReplica": True,
+            "encrypted-rds:drSubnetIds": ["subnet-0e1d2c3b4a5f60001", "subnet-0e1d2c3b4a5f60002"],
+            "encrypted-rds:drSecurityGroupIds": ["sg-0e1d2c3b4a5f60001"],
+        },
+        "encrypted-rds:dbPasswordMode",
+        "cannot manage the master password of an Aurora global database",
+    ),
     "bad_region": ({"aws:region": "useast1"}, "aws:region", "not an AWS region name"),
     "typo_in_key": (
         {"encrypted-rds:dbMultiAZ": True},
@@ -285,11 +302,29 @@ def test_pulumi_yaml_declares_exactly_the_config_the_program_reads():
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_stack_files_hold_no_secret_material(stack):
-    text = (ROOT / f"Pulumi.{stack}.yaml").read_text().lower()
-    assert "password" not in text and "secure:" not in text
+    text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
+    assert "secure:" not in text
+    for key, value in yaml.safe_load(text)["config"].items():
+        if "password" in key.lower():
+            assert (key, value) == ("encrypted-rds:dbPasswordMode", "write-only"), key
 
 
 def test_readme_documents_every_config_key():
     readme = (ROOT / "README.md").read_text()
     for key in project_config_declarations():
         assert f"`encrypted-rds:{key}`" in readme, key
+
+
+def test_sql_server_replicas_keep_the_password_in_secrets_manager(deploy):
+    run = deploy(
+        "dev",
+        {
+            "encrypted-rds:dbEngine": "sqlserver-se",
+            "encrypted-rds:dbEngineVersion": "15.00",
+            "encrypted-rds:dbInstanceClass": "db.m6i.xlarge",
+            "encrypted-rds:dbName": "",
+            "encrypted-rds:dbLogExports": [],
+            "encrypted-rds:sameRegionReplicas": 1,
+        },
+    )
+    assert run.named("database-instance").inputs["manageMasterUserPassword"] is True

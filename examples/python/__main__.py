@@ -46,7 +46,12 @@ database = EncryptedDatabase(
 # arguments from the database itself.
 replica = EncryptedReadReplica(
     "orders-replica",
-    {**database.replica_source(), "instance_class": "db.t4g.medium", "identifier": "orders-replica"},
+    {
+        **database.replica_source(),
+        "instance_class": "db.t4g.medium",
+        "identifier": "orders-replica",
+        "vpc_security_group_ids": config.require_object("securityGroupIds"),
+    },
 )
 
 pulumi.export("endpoint", database.endpoint)

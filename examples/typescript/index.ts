@@ -43,6 +43,7 @@ const replica = new encryptedrds.EncryptedReadReplica("orders-replica", {
     sourcePasswordMode: "write-only",
     instanceClass: "db.t4g.medium",
     identifier: "orders-replica",
+    vpcSecurityGroupIds: config.requireObject<string[]>("securityGroupIds"),
 });
 
 export const endpoint = database.endpoint;
