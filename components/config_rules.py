@@ -66,7 +66,7 @@ class EncryptionComplianceRulesArgs(TypedDict):
     recorder_name: pulumi.Input[str]
     """Name of the AWS Config configuration recorder recording in this account and region (such as default); rules cannot be created without one. Pass a recorder managed in the same program by its output so the rules are created after it."""
     name_prefix: NotRequired[str]
-    """Prefix of the rule names (<prefix>-rds-storage-encrypted, ...). Defaults to the resource name."""
+    """Prefix of the rule names (<prefix>-rds-storage-encrypted, ...), unique among the stacks that deploy rules in the account and region. Defaults to <project>-<stack>-<resource name>."""
     region: NotRequired[str]
     """Region of the rules (AWS Config is regional). Defaults to the provider's region; the key must be in it."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
@@ -84,7 +84,10 @@ class EncryptionComplianceRules(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EncryptionComplianceRulesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        prefix = args.get("name_prefix") or name
+        # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html: PutConfigRule
+        # adds *or updates* the rule of that name, so a second stack in the account and region would
+        # silently take over the first's rules (and delete them on destroy) under a shared name.
+        prefix = args.get("name_prefix") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
         rule_names = {rule.identifier: f"{prefix}-{rule.slug}" for rule in MANAGED_RULES}
 
         checks = ArgumentChecks(f"EncryptionComplianceRules '{name}'")

@@ -34,7 +34,20 @@ def test_the_five_aws_managed_rules_are_deployed_under_the_component(under_mocks
     assert set(rules) == IDENTIFIERS
     assert all(rule.inputs["source"]["owner"] == "AWS" for rule in rules.values())
     assert all(rule.parent == component.urn for rule in rules.values())
-    assert rules["RDS_STORAGE_ENCRYPTED"].inputs["name"] == "rds-encryption-rds-storage-encrypted"
+    assert rules["RDS_STORAGE_ENCRYPTED"].inputs["name"] == "encrypted-rds-dev-rds-encryption-rds-storage-encrypted"
+
+
+def test_rule_names_are_unique_per_stack_since_config_rules_of_one_name_overwrite_each_other(under_mocks):
+    def names(stack):
+        run = under_mocks(lambda: EncryptionComplianceRules("rds-encryption", rules_args()), stack)
+        return {rule.inputs["name"] for rule in run.of_type(RULE)}
+
+    assert names("dev").isdisjoint(names("prod"))
+
+
+def test_an_explicit_name_prefix_names_the_rules(under_mocks):
+    run = under_mocks(lambda: EncryptionComplianceRules("rds-encryption", rules_args(name_prefix="orders")))
+    assert rules_by_identifier(run)["RDS_STORAGE_ENCRYPTED"].inputs["name"] == "orders-rds-storage-encrypted"
 
 
 def test_storage_rule_expects_the_customer_managed_key(under_mocks):
