@@ -196,12 +196,26 @@ def check_account_ids(account_ids: Sequence[str]) -> str | None:
     return None
 
 
+def _not_lowercase(kind: str, value: str) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html: RDS stores
+    # identifiers "as a lowercase string" (instances, clusters, snapshots alike), and the provider
+    # reads them back: terraform-provider-aws refuses upper case in instance and cluster identifiers,
+    # and an upper-case snapshot identifier (replace-on-change) would be replaced on every update.
+    if value != value.lower():
+        return (
+            f"{kind} '{value}' has upper-case letters, but RDS stores identifiers in lower case; use '{value.lower()}'"
+        )
+    return None
+
+
 def check_identifier(identifier: str) -> str | None:
     # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
     # (DBInstanceIdentifier; DBClusterIdentifier has the same constraints).
-    if not re.match(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$", identifier) or identifier.endswith("-"):
+    if problem := _not_lowercase("identifier", identifier):
+        return problem
+    if not re.match(r"^[a-z](?:[a-z0-9]|-(?!-)){0,62}$", identifier) or identifier.endswith("-"):
         return (
-            f"identifier '{identifier}' must be 1-63 letters, digits or hyphens, start with a letter, "
+            f"identifier '{identifier}' must be 1-63 lower-case letters, digits or hyphens, start with a letter, "
             "and contain no '--' and no trailing '-'"
         )
     return None
@@ -351,7 +365,7 @@ def check_instance_count(count: int) -> str | None:
 # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html
 # (TargetDBSnapshotIdentifier): 1-255 letters, digits or hyphens, first a letter, no '--' and no
 # trailing '-'. A source may also be an automated snapshot (rds:<name>) or an AWS Backup one.
-_SNAPSHOT_NAME = r"(?:rds:|awsbackup:)?[a-zA-Z][a-zA-Z0-9-]*"
+_SNAPSHOT_NAME = r"(?:rds:|awsbackup:)?[a-z][a-z0-9-]*"
 SNAPSHOT_ARN_PATTERN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):rds:(?P<region>{_REGION}):(?P<account>\d{{12}}):snapshot:(?P<name>{_SNAPSHOT_NAME})$"
 )
@@ -363,9 +377,11 @@ TDE_ENGINE_FAMILIES = frozenset({"oracle", "sqlserver"})
 
 
 def check_snapshot_identifier(identifier: str) -> str | None:
-    if not re.match(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,254}$", identifier) or identifier.endswith("-"):
+    if problem := _not_lowercase("snapshot identifier", identifier):
+        return problem
+    if not re.match(r"^[a-z](?:[a-z0-9]|-(?!-)){0,254}$", identifier) or identifier.endswith("-"):
         return (
-            f"snapshot identifier '{identifier}' must be 1-255 letters, digits or hyphens, start with a letter, "
+            f"snapshot identifier '{identifier}' must be 1-255 lower-case letters, digits or hyphens, start with a letter, "
             "and contain no '--' and no trailing '-'"
         )
     return None
@@ -374,6 +390,8 @@ def check_snapshot_identifier(identifier: str) -> str | None:
 def check_snapshot_source(source: str, copy_region: str | None, default_region: str | None) -> str | None:
     """The source of a DB snapshot copy: a DB snapshot ARN, or an identifier in the copy's own region."""
     fix = "name it by ARN: arn:aws:rds:<region>:<account>:snapshot:<name>"
+    if problem := _not_lowercase("snapshot", source):
+        return problem
     if source.startswith("arn:"):
         if ":cluster-snapshot:" in source:
             return f"'{source}' is a DB cluster snapshot (Aurora); these components copy DB instance snapshots only"

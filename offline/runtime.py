@@ -101,6 +101,10 @@ class AwsMocks(Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
         self.invokes: list[str] = []
+        # Databases by identifier and by ARN, and global database primaries by global cluster id:
+        # what AWS reports for a replica or a global secondary comes from them.
+        self._databases: dict[str, dict[str, Any]] = {}
+        self._global_primaries: dict[str, dict[str, Any]] = {}
 
     def call(self, args: MockCallArgs):
         self.invokes.append(args.token)
@@ -158,6 +162,8 @@ class AwsMocks(Mocks):
                 "readerEndpoint": address.replace("cluster-", "cluster-ro-"),
                 "port": port,
             }
+            self._read_back_inherited(args.typ, inputs, outputs)
+            self._databases[resource_id] = self._databases[outputs["arn"]] = outputs
             if inputs.get("manageMasterUserPassword"):
                 outputs["masterUserSecrets"] = [
                     {
@@ -196,6 +202,30 @@ class AwsMocks(Mocks):
             "arn", f"arn:{PARTITION}:{args.typ.split(':')[1].split('/')[0]}:{region}:{ACCOUNT_ID}:{resource_id}"
         )
         return resource_id, outputs
+
+    def _read_back_inherited(self, typ: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+        """What AWS reports, and the provider reads back, that the program does not send.
+
+        A read replica inherits its source's key (same region), encryption, engine, version and
+        master user; a global database's secondary reports the primary as its replication source.
+        """
+        if typ == "aws:rds/instance:Instance":
+            source = self._databases.get(str(inputs.get("replicateSourceDb") or ""))
+            for prop in ("kmsKeyId", "storageEncrypted", "engine", "engineVersion", "username"):
+                if source is not None and prop in source:
+                    outputs.setdefault(prop, source[prop])
+            return
+        global_id = inputs.get("globalClusterIdentifier")
+        if not global_id:
+            return
+        if inputs.get("masterUsername"):
+            self._global_primaries[global_id] = outputs
+        elif global_id in self._global_primaries:
+            primary = self._global_primaries[global_id]
+            outputs["replicationSourceIdentifier"] = primary["arn"]
+            for prop in ("masterUsername", "databaseName"):
+                if prop in primary:
+                    outputs.setdefault(prop, primary[prop])
 
 
 class RecordingMonitor(MockMonitor):

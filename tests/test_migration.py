@@ -105,9 +105,9 @@ def test_migration_refuses_aurora_whose_cluster_restore_takes_a_key(refused):
 
 
 def test_migration_refuses_to_reuse_the_source_identifier(refused):
-    problems = refused(lambda: EncryptedMigration("orders", migration_args(identifier="Orders-Legacy")))
+    problems = refused(lambda: EncryptedMigration("orders", migration_args(identifier="orders-legacy")))
     assert problems == [
-        "identifier: 'Orders-Legacy' is the identifier of the instance being migrated, which keeps running until "
+        "identifier: 'orders-legacy' is the identifier of the instance being migrated, which keeps running until "
         "cutover; give the encrypted instance a new identifier"
     ]
 

@@ -157,3 +157,21 @@ def test_retain_on_delete_reaches_the_copy(under_mocks):
         lambda: EncryptedSnapshotCopy("orders", copy_args(), opts=pulumi.ResourceOptions(retain_on_delete=True))
     )
     assert run.one(COPY).retain_on_delete
+
+
+def test_copy_identifiers_are_lower_case_as_rds_stores_them(refused):
+    problems = refused(
+        lambda: EncryptedSnapshotCopy(
+            "orders",
+            copy_args(
+                target_snapshot_identifier="Orders-Copy",
+                source_snapshot_arn="arn:aws:rds:us-east-1:123456789012:snapshot:Orders-Baseline",
+            ),
+        )
+    )
+    assert problems == [
+        "source_snapshot_arn: snapshot 'arn:aws:rds:us-east-1:123456789012:snapshot:Orders-Baseline' has upper-case "
+        "letters, but RDS stores identifiers in lower case; use 'arn:aws:rds:us-east-1:123456789012:snapshot:orders-baseline'",
+        "target_snapshot_identifier: snapshot identifier 'Orders-Copy' has upper-case letters, but RDS stores "
+        "identifiers in lower case; use 'orders-copy'",
+    ]

@@ -250,6 +250,11 @@ INVALID = {
         "encrypted-rds:dbPasswordMode",
         "cannot manage the master password of an Aurora global database",
     ),
+    "upper_case_identifier": (
+        {"encrypted-rds:dbIdentifier": "Orders-Prod"},
+        "encrypted-rds:dbIdentifier",
+        "RDS stores identifiers in lower case; use 'orders-prod'",
+    ),
     "bad_region": ({"aws:region": "useast1"}, "aws:region", "not an AWS region name"),
     "typo_in_key": (
         {"encrypted-rds:dbMultiAZ": True},
