@@ -272,6 +272,12 @@ class StackConfig(BaseModel):
                 "automated backup replication and snapshot copies are for DB instances; Aurora DR is drReplica "
                 "(global database)"
             )
+        if (
+            value
+            and instance_only
+            and (message := rules.check_govcloud_cross_region_copy(info.data.get("region"), info.data.get("dr_region")))
+        ):
+            raise ValueError(message)
         return value
 
     @field_validator("backup_account_ids")

@@ -20,6 +20,7 @@ from .master_password import MasterPassword
 from .options import child_options
 from .rules import (
     check_backup_retention,
+    check_govcloud_cross_region_copy,
     check_identifier,
     check_instance_engine,
     check_key_arn,
@@ -120,6 +121,11 @@ class EncryptedDatabase(pulumi.ComponentResource):
             # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html: backups of
             # an encrypted instance are replicated under a key of the destination region.
             checks.check("backup_replication_region", backup_region, check_region)
+            checks.check(
+                "backup_replication_region",
+                backup_region,
+                lambda destination: check_govcloud_cross_region_copy(resource_region(args), destination),
+            )
             if backup_region == resource_region(args):
                 checks.problems.append(
                     "backup_replication_region: backups are replicated to another region; choose a region other "

@@ -376,6 +376,12 @@ MAX_SHARED_ACCOUNTS = 20
 TDE_ENGINE_FAMILIES = frozenset({"oracle", "sqlserver"})
 
 
+def snapshot_arn_region(source: str | None) -> str | None:
+    """The region of a snapshot named by ARN; an identifier names one of the copy's own region."""
+    match = SNAPSHOT_ARN_PATTERN.match(source or "")
+    return match["region"] if match else None
+
+
 def check_snapshot_identifier(identifier: str) -> str | None:
     if problem := _not_lowercase("snapshot identifier", identifier):
         return problem
@@ -406,6 +412,27 @@ def check_snapshot_source(source: str, copy_region: str | None, default_region: 
         return (
             f"'{source}' is an identifier, which RDS looks up in {copy_region}, the copy's region; "
             f"a copy from another region must {fix}"
+        )
+    return None
+
+
+def check_govcloud_cross_region_copy(source_region: str | None, destination_region: str | None) -> str | None:
+    """Encrypted copies between AWS GovCloud (US) Regions need a presigned URL the provider cannot make.
+
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html (PreSignedUrl):
+    "This setting applies only to AWS GovCloud (US) Regions ... You must specify this parameter when
+    you copy an encrypted DB snapshot from another AWS Region"; the same holds for
+    StartDBInstanceAutomatedBackupsReplication. pulumi-aws (terraform-provider-aws snapshot_copy.go,
+    instance_automated_backups_replication.go) never sets SourceRegion, so the SDK generates no URL and
+    AWS refuses the copy. A URL made by hand is replace-on-change and expires, so it is not offered.
+    """
+    if not destination_region or not destination_region.startswith("us-gov-"):
+        return None
+    if source_region and source_region != destination_region:
+        return (
+            f"an encrypted copy from {source_region} to {destination_region} between AWS GovCloud (US) Regions needs a "
+            "presigned URL that pulumi-aws does not generate, so AWS would refuse it; copy within one region, or copy "
+            "across regions with the AWS CLI (aws rds copy-db-snapshot --source-region) and import the copy"
         )
     return None
 

@@ -10,14 +10,16 @@ from .database_settings import resource_region
 from .options import child_options
 from .rules import (
     check_account_ids,
+    check_govcloud_cross_region_copy,
     check_key_arn,
     check_region,
     check_share_recipients,
     check_shared_accounts,
     check_snapshot_identifier,
     check_snapshot_source,
+    snapshot_arn_region,
 )
-from .validation import ArgumentChecks
+from .validation import ArgumentChecks, is_known
 
 #: How long Pulumi waits for a copy to become available (the provider's default is 20 minutes).
 #: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html: a cross-region
@@ -82,6 +84,12 @@ def check_copy_args(
     # "To copy an encrypted snapshot from one AWS Region to another, you must specify the KMS key in
     # the destination AWS Region", so the key is checked against the copy's (destination) region.
     checks.check("kms_key_arn", args.get("kms_key_arn"), check_key_arn, resource_region(args))
+    source_region = snapshot_arn_region(source) if is_known(source) else default_region
+    checks.check(
+        "region",
+        resource_region(args),
+        lambda copy_region: check_govcloud_cross_region_copy(source_region, copy_region),
+    )
     checks.check("region", region, check_region)
     checks.check("account_id", account_id, lambda value: check_account_ids([value]))
     if share_required:

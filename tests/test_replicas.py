@@ -313,3 +313,18 @@ def test_same_region_replica_without_security_groups_is_refused_since_aws_would_
         "vpc_security_group_ids: no security group given, so RDS would attach the VPC's default group; "
         "list at least one security group id"
     ]
+
+
+def test_backup_replication_between_govcloud_regions_is_refused_for_want_of_a_presigned_url(refused):
+    gov_key = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000005"
+    gov_east_key = "arn:aws-us-gov:kms:us-gov-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000006"
+    problems = refused(
+        lambda: database(
+            kms_key_arn=gov_key,
+            region="us-gov-west-1",
+            backup_replication_region="us-gov-east-1",
+            backup_replication_kms_key_arn=gov_east_key,
+        )
+    )
+    assert [problem.split(":")[0] for problem in problems] == ["backup_replication_region"]
+    assert "needs a presigned URL that pulumi-aws does not generate" in problems[0]

@@ -175,3 +175,30 @@ def test_copy_identifiers_are_lower_case_as_rds_stores_them(refused):
         "target_snapshot_identifier: snapshot identifier 'Orders-Copy' has upper-case letters, but RDS stores "
         "identifiers in lower case; use 'orders-copy'",
     ]
+
+
+GOV_WEST_ARN = "arn:aws-us-gov:rds:us-gov-west-1:123456789012:snapshot:orders-baseline"
+GOV_EAST_KEY = "arn:aws-us-gov:kms:us-gov-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000003"
+GOV_WEST_KEY = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000004"
+
+
+def test_cross_region_copy_between_govcloud_regions_is_refused_for_want_of_a_presigned_url(refused):
+    problems = refused(
+        lambda: EncryptedSnapshotCopy(
+            "dr", copy_args(source_snapshot_arn=GOV_WEST_ARN, kms_key_arn=GOV_EAST_KEY, region="us-gov-east-1")
+        )
+    )
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "region: an encrypted copy from us-gov-west-1 to us-gov-east-1 between AWS GovCloud (US) Regions needs a "
+        "presigned URL that pulumi-aws does not generate"
+    )
+
+
+def test_copy_within_one_govcloud_region_is_accepted(under_mocks):
+    run = under_mocks(
+        lambda: EncryptedSnapshotCopy(
+            "local", copy_args(source_snapshot_arn=GOV_WEST_ARN, kms_key_arn=GOV_WEST_KEY, region="us-gov-west-1")
+        )
+    )
+    assert run.one(COPY).inputs["region"] == "us-gov-west-1"

@@ -255,6 +255,16 @@ INVALID = {
         "encrypted-rds:dbIdentifier",
         "RDS stores identifiers in lower case; use 'orders-prod'",
     ),
+    "govcloud_cross_region_snapshot_copy": (
+        {
+            "aws:region": "us-gov-west-1",
+            "encrypted-rds:drRegion": "us-gov-east-1",
+            "encrypted-rds:drSnapshotCopy": True,
+            "encrypted-rds:drAutomatedBackups": True,
+        },
+        "encrypted-rds:drSnapshotCopy",
+        "between AWS GovCloud (US) Regions needs a presigned URL that pulumi-aws does not generate",
+    ),
     "bad_region": ({"aws:region": "useast1"}, "aws:region", "not an AWS region name"),
     "typo_in_key": (
         {"encrypted-rds:dbMultiAZ": True},
