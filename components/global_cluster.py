@@ -10,7 +10,7 @@ from .cluster import EncryptedCluster
 from .database_settings import default_identifier, resource_region
 from .master_password import WRITE_ONLY
 from .options import child_options
-from .rules import check_aurora_engine, check_identifier, check_key_arn, check_region
+from .rules import check_aurora_engine, check_global_engine_version, check_identifier, check_key_arn, check_region
 from .validation import ArgumentChecks
 
 DEFAULT_SECONDARY_INSTANCE_COUNT = 1
@@ -20,7 +20,7 @@ class EncryptedGlobalClusterArgs(TypedDict):
     engine: str
     """Aurora engine: aurora-postgresql or aurora-mysql."""
     engine_version: str
-    """Engine version; every cluster of a global database runs the same one."""
+    """Full engine version, such as 16.4 or 8.0.mysql_aurora.3.08.0; every cluster of a global database runs the same one."""
     instance_class: str
     """Instance class of every instance, such as db.r7g.large."""
     primary_kms_key_arn: pulumi.Input[str]
@@ -88,6 +88,11 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
         ):
             checks.require(required, args.get(required))
         checks.check("engine", args.get("engine"), check_aurora_engine)
+        checks.check(
+            "engine_version",
+            args.get("engine_version"),
+            lambda version: check_global_engine_version(args.get("engine", ""), version),
+        )
         checks.check("identifier", identifier, check_identifier)
         checks.check("secondary_region", secondary_region, check_region)
         # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html:

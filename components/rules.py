@@ -354,6 +354,27 @@ def check_multi_region_primary(primary_key_arn: str, replica_region: str | None)
     return None
 
 
+def check_global_engine_version(engine: str, version: str) -> str | None:
+    """An Aurora global database is created on a full engine version, not a major one.
+
+    terraform-provider-aws global_cluster.go reads the engine version back as AWS reports it (the
+    full version) and, unlike clusters and instances, keeps no configured major-only prefix: a
+    global cluster given "16" would show a change and call ModifyGlobalCluster on every update.
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html:
+    every cluster of a global database runs the same engine version.
+    """
+    full = {
+        "aurora-postgresql": (r"^\d+\.\d+$", "16.4"),
+        "aurora-mysql": (r"^\d+\.\d+\.mysql_aurora\.\d+\.\d+\.\d+$", "8.0.mysql_aurora.3.08.0"),
+    }.get(engine)
+    if full and not re.match(full[0], version):
+        return (
+            f"'{version}' is not a full {engine} version; an Aurora global database needs one (such as {full[1]}): "
+            "the provider reads the full version back and would otherwise modify the global cluster on every update"
+        )
+    return None
+
+
 def check_instance_count(count: int) -> str | None:
     if not 1 <= count <= 16:
         return f"instance count {count} is outside Aurora's 1 writer plus up to 15 readers; use 1 to 16"

@@ -328,3 +328,11 @@ def test_backup_replication_between_govcloud_regions_is_refused_for_want_of_a_pr
     )
     assert [problem.split(":")[0] for problem in problems] == ["backup_replication_region"]
     assert "needs a presigned URL that pulumi-aws does not generate" in problems[0]
+
+
+def test_global_database_needs_a_full_engine_version_which_the_provider_reads_back(refused):
+    problems = refused(lambda: EncryptedGlobalCluster("orders", global_args(engine_version="16")))
+    assert problems == [
+        "engine_version: '16' is not a full aurora-postgresql version; an Aurora global database needs one (such as "
+        "16.4): the provider reads the full version back and would otherwise modify the global cluster on every update"
+    ]
