@@ -111,6 +111,7 @@ class Stack:
             "master_username": config.db_master_username,
             "backup_retention_days": config.db_backup_retention_days,
             "deletion_protection": config.db_deletion_protection,
+            "apply_immediately": config.db_apply_immediately,
             "final_snapshot": config.db_final_snapshot,
             "performance_insights": config.db_performance_insights,
             "performance_insights_retention_days": config.db_performance_insights_retention_days,
@@ -157,6 +158,7 @@ class Stack:
                 "master_username": config.db_master_username,
                 "backup_retention_days": config.db_backup_retention_days,
                 "deletion_protection": config.db_deletion_protection,
+                "apply_immediately": config.db_apply_immediately,
                 "final_snapshot": config.db_final_snapshot,
                 "tags": self.tags,
             },
@@ -240,6 +242,7 @@ class Stack:
             "instance_class": config.replica_instance_class or config.db_instance_class,
             "performance_insights": config.db_performance_insights,
             "deletion_protection": config.db_deletion_protection,
+            "apply_immediately": config.db_apply_immediately,
             "tags": self.tags,
         }
         endpoints = []

@@ -110,6 +110,12 @@ class StackConfig(BaseModel):
     db_multi_az: bool = Field(
         False, alias=_key("dbMultiAz"), description="Run a standby in a second Availability Zone."
     )
+    db_apply_immediately: bool = Field(
+        False,
+        alias=_key("dbApplyImmediately"),
+        description="Apply database modifications (class, storage, engine version) at once, some with downtime, "
+        "instead of in the next maintenance window; a deferred change shows in every preview until it is applied.",
+    )
     db_deletion_protection: bool = Field(
         True, alias=_key("dbDeletionProtection"), description="Refuse deletion of the database."
     )

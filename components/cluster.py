@@ -12,6 +12,7 @@ from .database_settings import (
     check_database_args,
     default_identifier,
     deletion_inputs,
+    modification_inputs,
     performance_insights_inputs,
     subnet_group,
 )
@@ -50,6 +51,8 @@ class EncryptedClusterArgs(TypedDict):
     """write-only mode: increase to generate and apply a new password. Defaults to 1."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35. Defaults to 7."""
+    apply_immediately: NotRequired[bool]
+    """Apply modifications (class, storage, engine version, ...) now, some with downtime, instead of in the next maintenance window. A deferred change shows again in every preview until RDS applies it. Defaults to false."""
     deletion_protection: NotRequired[bool]
     """Refuse deletion of the cluster. Defaults to true."""
     final_snapshot: NotRequired[bool]
@@ -133,6 +136,7 @@ class EncryptedCluster(pulumi.ComponentResource):
             region=args.get("region"),
             tags=args.get("tags"),
             **deletion_inputs(args, identifier),
+            **modification_inputs(args),
             # AWS reports a global secondary's replication source (the primary's ARN) and the provider
             # reads it back: left unset here, the next update would promote the secondary out of the
             # global database (PromoteReadReplicaDBCluster; terraform-provider-aws PR #40921, and the
@@ -153,6 +157,7 @@ class EncryptedCluster(pulumi.ComponentResource):
                 region=args.get("region"),
                 tags=args.get("tags"),
                 **performance_insights_inputs(args, key_arn),
+                **modification_inputs(args),
                 opts=child_options(self, opts),
             )
 

@@ -12,6 +12,7 @@ from .database_settings import (
     check_database_args,
     default_identifier,
     deletion_inputs,
+    modification_inputs,
     performance_insights_inputs,
     resource_region,
     subnet_group,
@@ -64,6 +65,8 @@ class EncryptedDatabaseArgs(TypedDict):
     """Days of automated backups, 1 to 35 (backups cannot be turned off: without them a lost key loses the data). Defaults to 7."""
     multi_az: NotRequired[bool]
     """Run a synchronous standby in another Availability Zone. Defaults to false."""
+    apply_immediately: NotRequired[bool]
+    """Apply modifications (class, storage, engine version, ...) now, some with downtime, instead of in the next maintenance window. A deferred change shows again in every preview until RDS applies it. Defaults to false."""
     deletion_protection: NotRequired[bool]
     """Refuse deletion of the instance. Defaults to true."""
     final_snapshot: NotRequired[bool]
@@ -180,6 +183,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
             tags=args.get("tags"),
             **performance_insights_inputs(args, key_arn),
             **deletion_inputs(args, identifier),
+            **modification_inputs(args),
             opts=child_options(self, opts),
         )
 

@@ -102,6 +102,16 @@ def performance_insights_inputs(args: Mapping[str, Any], kms_key_arn: pulumi.Inp
     }
 
 
+def modification_inputs(args: Mapping[str, Any]) -> dict[str, Any]:
+    """When RDS applies a modification: now, or in the next maintenance window (the safe default).
+
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Modifying.html: without
+    ApplyImmediately most changes wait for the maintenance window, and AWS reports the old value
+    until then, so the provider shows the change again on every run in between.
+    """
+    return {"apply_immediately": args.get("apply_immediately", False)}
+
+
 def deletion_inputs(args: Mapping[str, Any], identifier: str) -> dict[str, Any]:
     """Deletion protection and a final snapshot unless the caller turns them off (safe defaults)."""
     final_snapshot = args.get("final_snapshot", True)

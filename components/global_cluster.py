@@ -53,6 +53,8 @@ class EncryptedGlobalClusterArgs(TypedDict):
     """Increase to generate and apply a new master password. Defaults to 1."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35. Defaults to 7."""
+    apply_immediately: NotRequired[bool]
+    """Apply modifications (class, storage, engine version, ...) now, some with downtime, instead of in the next maintenance window. A deferred change shows again in every preview until RDS applies it. Defaults to false."""
     deletion_protection: NotRequired[bool]
     """Refuse deletion of the global database and its clusters. Defaults to true."""
     final_snapshot: NotRequired[bool]
@@ -122,7 +124,13 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
             "global_cluster_identifier": global_cluster.id,
             **{
                 setting: args[setting]
-                for setting in ("backup_retention_days", "deletion_protection", "final_snapshot", "tags")
+                for setting in (
+                    "apply_immediately",
+                    "backup_retention_days",
+                    "deletion_protection",
+                    "final_snapshot",
+                    "tags",
+                )
                 if setting in args
             },
         }

@@ -6,7 +6,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .database_settings import default_identifier, performance_insights_inputs, subnet_group
+from .database_settings import default_identifier, modification_inputs, performance_insights_inputs, subnet_group
 from .master_password import SECRETS_MANAGER
 from .options import child_options
 from .rules import (
@@ -56,6 +56,8 @@ class EncryptedReadReplicaArgs(TypedDict):
     """DB instance identifier of the replica. Defaults to the resource name."""
     multi_az: NotRequired[bool]
     """Run a standby for the replica. Defaults to false."""
+    apply_immediately: NotRequired[bool]
+    """Apply modifications (class, storage, engine version, ...) now, some with downtime, instead of in the next maintenance window. A deferred change shows again in every preview until RDS applies it. Defaults to false."""
     deletion_protection: NotRequired[bool]
     """Refuse deletion of the replica. Defaults to true."""
     performance_insights: NotRequired[bool]
@@ -162,6 +164,7 @@ class EncryptedReadReplica(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
             deletion_protection=args.get("deletion_protection", True),
+            **modification_inputs(args),
             # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html: a final
             # snapshot cannot be taken of a read replica.
             skip_final_snapshot=True,

@@ -52,6 +52,7 @@ VALUES: dict[str, Any] = {
     "maxAllocatedStorageGb": 200,
     "backupRetentionDays": 14,
     "multiAz": True,
+    "applyImmediately": True,
     "deletionProtection": False,
     "finalSnapshot": True,
     "performanceInsights": True,

@@ -330,3 +330,11 @@ def test_prod_deploys_the_aws_config_rules_on_its_recorder_for_the_stack_key(dep
 
 def test_dev_has_no_config_recorder_so_no_config_rules(deploy):
     assert deploy("dev").of_type("aws:cfg/rule:Rule") == []
+
+
+@pytest.mark.parametrize(("stack", "immediately"), [("dev", True), ("prod", False)])
+def test_modifications_wait_for_the_maintenance_window_in_prod_and_apply_at_once_in_dev(deploy, stack, immediately):
+    run = deploy(stack)
+    assert {r.name: r.inputs["applyImmediately"] for r in run.of_type(INSTANCE)} == dict.fromkeys(
+        (r.name for r in run.of_type(INSTANCE)), immediately
+    )
