@@ -113,8 +113,15 @@ class EncryptionComplianceRules(pulumi.ComponentResource):
         )
         rules: dict[str, aws.cfg.Rule] = {}
         for rule in MANAGED_RULES:
+            # Compact, key-sorted JSON: the provider reads input parameters back as AWS returns them and
+            # compares them as plain strings (terraform-provider-aws config_rule.go), so a stable form
+            # keeps a second run from showing a change.
             parameters = (
-                key_arn.apply(lambda arn, rule=rule: json.dumps(rule.parameters(arn))) if rule.parameters else None
+                key_arn.apply(
+                    lambda arn, rule=rule: json.dumps(rule.parameters(arn), separators=(",", ":"), sort_keys=True)
+                )
+                if rule.parameters
+                else None
             )
             rules[rule.identifier] = aws.cfg.Rule(
                 f"{name}-{rule.slug}",

@@ -53,7 +53,7 @@ def test_an_explicit_name_prefix_names_the_rules(under_mocks):
 def test_storage_rule_expects_the_customer_managed_key(under_mocks):
     run = under_mocks(lambda: EncryptionComplianceRules("rds-encryption", rules_args()))
     storage = rules_by_identifier(run)["RDS_STORAGE_ENCRYPTED"].inputs
-    assert json.loads(storage["inputParameters"]) == {"kmsKeyId": KEY_ARN}
+    assert storage["inputParameters"] == f'{{"kmsKeyId":"{KEY_ARN}"}}'
     assert storage["scope"]["complianceResourceTypes"] == ["AWS::RDS::DBInstance"]
 
 
