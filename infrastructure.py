@@ -241,6 +241,7 @@ class Stack:
             **database.replica_source(),
             "instance_class": config.replica_instance_class or config.db_instance_class,
             "performance_insights": config.db_performance_insights,
+            "performance_insights_retention_days": config.db_performance_insights_retention_days,
             "deletion_protection": config.db_deletion_protection,
             "apply_immediately": config.db_apply_immediately,
             "tags": self.tags,

@@ -197,7 +197,11 @@ class EncryptedDatabase(pulumi.ComponentResource):
                     args.get("backup_retention_days", DEFAULT_BACKUP_RETENTION_DAYS),
                 ),
                 region=backup_region,
-                opts=child_options(self, opts),
+                # Every input replaces the replication (the provider has no update), and AWS runs one
+                # replication per instance and region: stop the old one before starting the new one.
+                # Backups already replicated are kept for their retention period.
+                # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html
+                opts=child_options(self, opts, delete_before_replace=True),
             )
         baseline = args.get("baseline_snapshot_identifier")
         # A snapshot of an encrypted instance is encrypted with the instance's key (seed 000, "Limitations").

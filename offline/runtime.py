@@ -61,6 +61,7 @@ class RecordedResource:
     protect: bool
     retain_on_delete: bool
     ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -254,6 +255,7 @@ class RecordingMonitor(MockMonitor):
                 protect=request.protect if request.HasField("protect") else False,
                 retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
                 ignore_changes=list(request.ignoreChanges),
+                delete_before_replace=request.deleteBeforeReplace,
                 id=response.id,
                 outputs=dict(state.state) if state else {},
             )
