@@ -46,9 +46,9 @@ class EncryptedClusterArgs(TypedDict):
     master_username: NotRequired[str]
     """Master user name. Defaults to app_admin. Its password never appears in plain text: see `passwordMode`."""
     password_mode: NotRequired[str]
-    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under `kmsKeyArn`. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under `kmsKeyArn`; needed where AWS does not support the first mode (a cluster of an Aurora global database)."""
+    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under `kmsKeyArn`; it never passes through Pulumi. write-only: the password is generated once (random.RandomPassword), kept in the Pulumi state as a secret and in a Secrets Manager secret under `kmsKeyArn` with the user, host and port, and sent to the database only through its write-only input; needed where AWS does not support the first mode (a cluster of an Aurora global database)."""
     password_version: NotRequired[int]
-    """write-only mode: increase to generate and apply a new password. Defaults to 1."""
+    """write-only mode: increase to generate a new password, apply it to the database and write it to the secret. Defaults to 1."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35. Defaults to 7."""
     apply_immediately: NotRequired[bool]

@@ -54,9 +54,9 @@ class EncryptedDatabaseArgs(TypedDict):
     master_username: NotRequired[str]
     """Master user name. Defaults to app_admin. Its password never appears in plain text: see `passwordMode`."""
     password_mode: NotRequired[str]
-    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under `kmsKeyArn`. write-only: the password is generated in memory, sent only through write-only inputs (never in state) and kept in a Secrets Manager secret under `kmsKeyArn`; needed where AWS does not support the first mode (a source of read replicas, except SQL Server)."""
+    """secrets-manager (default): RDS generates, keeps and rotates the password in Secrets Manager under `kmsKeyArn`; it never passes through Pulumi. write-only: the password is generated once (random.RandomPassword), kept in the Pulumi state as a secret and in a Secrets Manager secret under `kmsKeyArn` with the user, host and port, and sent to the database only through its write-only input; needed where AWS does not support the first mode (a source of read replicas, except SQL Server)."""
     password_version: NotRequired[int]
-    """write-only mode: increase to generate and apply a new password. Defaults to 1."""
+    """write-only mode: increase to generate a new password, apply it to the database and write it to the secret. Defaults to 1."""
     allocated_storage_gb: NotRequired[int]
     """Initial gp3 storage in GiB (20 to 65536). Defaults to 20."""
     max_allocated_storage_gb: NotRequired[int]

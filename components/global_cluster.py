@@ -48,9 +48,9 @@ class EncryptedGlobalClusterArgs(TypedDict):
     db_name: NotRequired[str]
     """Name of the database created at launch."""
     master_username: NotRequired[str]
-    """Master user name. Defaults to app_admin. The password is generated, write-only (Secrets Manager cannot manage it in a global database) and kept in a secret under the primary key."""
+    """Master user name. Defaults to app_admin. Secrets Manager cannot manage the password of a global database, so it is generated once, kept in the Pulumi state as a secret and in a Secrets Manager secret under the primary key, and sent to the primary cluster only through its write-only input."""
     password_version: NotRequired[int]
-    """Increase to generate and apply a new master password. Defaults to 1."""
+    """Increase to generate a new master password, apply it and write it to the secret. Defaults to 1."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35. Defaults to 7."""
     apply_immediately: NotRequired[bool]
