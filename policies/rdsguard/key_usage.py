@@ -19,10 +19,12 @@ from .rule import (
     CLUSTER_INSTANCE,
     COPIES,
     INSTANCE,
+    REPLACED_EVERY_UPDATE,
     Resource,
     ResourceCheck,
     Rule,
     Settings,
+    no_control,
 )
 
 RDS_ENCRYPTION_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html"
@@ -133,6 +135,10 @@ RULES = (
         remediation="Create an aws.kms.Key (rotation on) and pass kms_key_id=key.arn. The key of a "
         "database cannot be changed: snapshot, copy the snapshot with the new key, restore.",
         check=_cmk_rule(STORAGE_KEY),
+        controls=("FSBP RDS.4",),
+        controls_note="For snapshot copies it enforces RDS.4 (a copy made with a key is encrypted). For databases no "
+        "Security Hub, CIS or PCI DSS control requires a customer managed key: RDS.3 and RDS.27 "
+        "accept the AWS managed key.",
     ),
     Rule(
         id="rds-performance-insights-cmk",
@@ -145,6 +151,7 @@ RULES = (
         remediation="Pass performance_insights_kms_key_id=key.arn when enabling Performance "
         "Insights; the key cannot be changed afterwards.",
         check=_cmk_rule(PI_KEY),
+        controls_note=no_control("The key of Performance Insights data is AWS guidance"),
     ),
     Rule(
         id="rds-master-secret-cmk",
@@ -156,6 +163,7 @@ RULES = (
         url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html",
         remediation="Pass master_user_secret_kms_key_id=key.arn with manage_master_user_password.",
         check=_cmk_rule(SECRET_KEY),
+        controls_note=no_control("The key of the RDS-managed master user secret is AWS guidance"),
     ),
     Rule(
         id="rds-kms-key-arn",
@@ -168,5 +176,6 @@ RULES = (
         url=RDS_ENCRYPTION_DOC,
         remediation="Pass key.arn (not key.key_id, alias.name or alias.arn).",
         check=kms_key_arn,
+        controls_note=REPLACED_EVERY_UPDATE,
     ),
 )

@@ -117,6 +117,9 @@ RULES = (
         remediation="Replace `*` with account principals, or add a kms:CallerAccount / "
         "aws:PrincipalOrgID condition next to kms:ViaService.",
         check=no_public_principal,
+        controls=("FSBP KMS.5", "PCI DSS v4.0.1 3.6.1"),
+        controls_note="PCI DSS v4.0.1 3.6.1 (requirement text): access to keys is restricted to the "
+        "fewest custodians necessary. Security Hub lists no PCI DSS mapping for KMS.5.",
     ),
     Rule(
         id="kms-key-rotation-enabled",
@@ -130,6 +133,9 @@ RULES = (
         "key material stays available for decryption).",
         check=rotation_enabled,
         fix=enable_rotation,
+        controls=("Security Hub KMS.4", "CIS v5.0.0 3.6", "CIS v3.0.0 3.6", "PCI DSS v4.0.1 3.7.4"),
+        controls_note="KMS.4 is not part of FSBP; Security Hub checks it in the CIS, PCI DSS and NIST SP "
+        "800-53 standards.",
     ),
     Rule(
         id="kms-key-deletion-window",
@@ -143,6 +149,8 @@ RULES = (
         check=deletion_window,
         config=("minimumDeletionWindowInDays", "productionMinimumDeletionWindowInDays", "productionStackPattern"),
         fix=widen_deletion_window,
+        controls=("FSBP KMS.3",),
+        controls_note="KMS.3 fails keys scheduled for deletion; a long window keeps such a deletion cancellable.",
     ),
     Rule(
         id="kms-key-protected",
@@ -156,5 +164,7 @@ RULES = (
         remediation="opts=pulumi.ResourceOptions(protect=True) on the key (or its component).",
         check=key_protected,
         config=("productionStackPattern",),
+        controls=("FSBP KMS.3",),
+        controls_note="Keeps `pulumi destroy` or a replacement from scheduling the deletion KMS.3 reports.",
     ),
 )

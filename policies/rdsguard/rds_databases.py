@@ -15,6 +15,7 @@ from .rule import (
     Resource,
     Rule,
     Settings,
+    no_control,
 )
 
 # Properties through which a database inherits encryption instead of choosing it.
@@ -127,6 +128,9 @@ RULES = (
         remediation="Set storage_encrypted=True (with kms_key_id). Existing unencrypted databases: "
         "snapshot, copy the snapshot with a customer managed key, restore the copy.",
         check=storage_encrypted,
+        controls=("FSBP RDS.3", "FSBP RDS.27", "CIS v5.0.0 2.2.1", "CIS v3.0.0 2.3.1"),
+        controls_note="RDS.3 covers instances, RDS.27 clusters. No PCI DSS requirement: storage-level encryption "
+        "alone does not render stored PAN unreadable (PCI DSS v4.0.1 3.5.1.2).",
     ),
     Rule(
         id="rds-encryptable-engine-class",
@@ -138,6 +142,8 @@ RULES = (
         url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Availability",
         remediation="Pick an encryptable engine edition and a current-generation instance class.",
         check=encryptable_engine_class,
+        controls=("FSBP RDS.3", "CIS v5.0.0 2.2.1", "CIS v3.0.0 2.3.1"),
+        controls_note="A precondition of RDS.3: an instance of a class or engine RDS cannot encrypt never passes it.",
     ),
     Rule(
         id="rds-backups-enabled",
@@ -150,6 +156,9 @@ RULES = (
         url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Enabling",
         remediation="Set backup_retention_period to 7-35 days.",
         check=backups_enabled,
+        controls=("FSBP RDS.11", "Security Hub RDS.50"),
+        controls_note="RDS.11 (instances) and RDS.50 (clusters) also demand a minimum retention, 7 days by default; "
+        "this rule demands at least 1 day on encrypted databases.",
     ),
     Rule(
         id="rds-deletion-protection",
@@ -163,6 +172,8 @@ RULES = (
         remediation="Set deletion_protection=True and opts=ResourceOptions(protect=True).",
         check=deletion_protection,
         config=("productionStackPattern",),
+        controls=("FSBP RDS.7", "FSBP RDS.8"),
+        controls_note="RDS.7 covers clusters, RDS.8 instances; the rule applies on production stacks only.",
     ),
     Rule(
         id="rds-no-plaintext-master-password",
@@ -174,5 +185,6 @@ RULES = (
         url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html",
         remediation="Use manage_master_user_password=True with master_user_secret_kms_key_id.",
         check=no_plaintext_password,
+        controls_note=no_control("AWS guidance on master passwords (rds-secrets-manager)"),
     ),
 )

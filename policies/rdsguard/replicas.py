@@ -15,6 +15,7 @@ from .keyrefs import KeyRef, key_ref
 from .props import arn_region
 from .rule import (
     ALIAS,
+    AWS_REJECTS,
     BACKUP_REPLICATION,
     CLUSTER,
     CLUSTER_INSTANCE,
@@ -23,10 +24,12 @@ from .rule import (
     KEY,
     KEYS,
     PLACEMENT,
+    REPLACED_EVERY_UPDATE,
     Resource,
     Rule,
     Settings,
     Stack,
+    no_control,
 )
 
 KEYED_TYPES = (INSTANCE, CLUSTER, CLUSTER_INSTANCE, *COPIES, BACKUP_REPLICATION)
@@ -262,6 +265,7 @@ RULES = (
         url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Limitations",
         remediation="Create or replicate a key in the resource's region and pass its .arn.",
         check=key_in_resource_region,
+        controls_note=AWS_REJECTS,
     ),
     Rule(
         id="rds-same-region-replica-key",
@@ -273,6 +277,7 @@ RULES = (
         url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Limitations",
         remediation="Remove kms_key_id from same-region replicas.",
         check=same_region_replica_key,
+        controls_note=AWS_REJECTS,
     ),
     Rule(
         id="rds-cross-region-replica-key",
@@ -285,6 +290,7 @@ RULES = (
         url=REPLICA_DOC,
         remediation="Pass kms_key_id=<key in the replica's region>.arn.",
         check=cross_region_replica_key,
+        controls_note=AWS_REJECTS,
     ),
     Rule(
         id="rds-replica-encryption-matches-source",
@@ -296,6 +302,7 @@ RULES = (
         url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Limitations",
         remediation="Encrypt the source (snapshot, encrypted copy, restore), then replicate.",
         check=replica_encryption_matches,
+        controls_note=AWS_REJECTS,
     ),
     Rule(
         id="rds-key-source-is-key",
@@ -307,6 +314,7 @@ RULES = (
         url=RDS_ENCRYPTION_DOC,
         remediation="Pass key.arn instead of alias.arn / alias.name.",
         check=key_source_is_key,
+        controls_note=REPLACED_EVERY_UPDATE,
     ),
     Rule(
         id="kms-key-symmetric-for-rds",
@@ -318,6 +326,7 @@ RULES = (
         url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html",
         remediation="Create the key with key_usage ENCRYPT_DECRYPT and spec SYMMETRIC_DEFAULT.",
         check=symmetric_key,
+        controls_note=AWS_REJECTS,
     ),
     Rule(
         id="rds-approved-kms-key",
@@ -330,5 +339,6 @@ RULES = (
         remediation="Use an approved key or extend approvedKmsKeys.",
         check=approved_key,
         config=("approvedKmsKeys",),
+        controls_note=no_control("Organisation policy (approvedKmsKeys)"),
     ),
 )

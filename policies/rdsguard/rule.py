@@ -41,6 +41,30 @@ KEYS: Final = (KEY, REPLICA_KEY)
 
 SEVERITIES: Final = ("low", "medium", "high", "critical")
 
+# How ``Rule.controls`` are written. "FSBP <id>": an AWS Security Hub control of the AWS
+# Foundational Security Best Practices standard v1.0.0; "Security Hub <id>": a Security Hub control
+# outside it (KMS.4 belongs to the CIS, PCI DSS and NIST standards only); "CIS v<version> <number>":
+# a CIS AWS Foundations Benchmark recommendation; "PCI DSS v4.0.1 <requirement>". CIS and PCI DSS
+# numbers are those Security Hub lists under "Related requirements", or the requirement's own text
+# where a rule's comment says so:
+# https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html
+# https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html
+# https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html
+
+
+def no_control(reason: str) -> str:
+    """A ``Rule.controls_note`` for a rule that no compliance control covers, saying why it exists."""
+    return f"{reason}; no Security Hub, CIS or PCI DSS control covers it."
+
+
+AWS_REJECTS: Final = no_control(
+    "Operational correctness: AWS rejects this configuration, or it leaves data unreadable later"
+)
+REPLACED_EVERY_UPDATE: Final = no_control(
+    "Deployment correctness: AWS stores the key ARN, so anything else shows a diff that replaces "
+    "the resource on every update"
+)
+
 
 class Resource:
     """What a rule sees of one resource, in ``Analyze`` and ``AnalyzeStack`` alike.
@@ -201,6 +225,10 @@ class Rule:
     check: Callable[..., Iterable[Any]]
     config: tuple[str, ...] = ()
     fix: Fix | None = field(default=None)
+    controls: tuple[str, ...] = ()
+    """Compliance controls the rule enforces (forms above), shown in the catalogue and audits."""
+    controls_note: str = ""
+    """Why no control applies, or how the rule differs from the controls it lists."""
 
     def __post_init__(self) -> None:
         assert self.severity in SEVERITIES, self.severity

@@ -113,6 +113,8 @@ RULES = (
         url=SHARE_DOC,
         remediation="Share with explicit account IDs only.",
         check=not_public,
+        controls=("FSBP RDS.1",),
+        controls_note="Security Hub maps RDS.1 to PCI DSS v3.2.1 only (1.2.1, 1.3.1, 1.3.4, 1.3.6, 7.2.1).",
     ),
     Rule(
         id="rds-shared-snapshot-cmk",
@@ -126,5 +128,8 @@ RULES = (
         remediation="Share a SnapshotCopy made with kms_key_id=<cmk>.arn and add the target "
         "accounts to the key policy.",
         check=shared_snapshot_key,
+        controls=("FSBP RDS.4",),
+        controls_note="RDS.4 requires snapshots to be encrypted; the key policy grants for the target accounts are "
+        "AWS's sharing requirement, which no control covers.",
     ),
 )

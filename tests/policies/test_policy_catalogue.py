@@ -1,5 +1,6 @@
 """The catalogue users read is the one the pack runs."""
 
+import re
 from pathlib import Path
 
 from sdk_args import RULES, build_policies
@@ -25,3 +26,46 @@ def test_every_rule_cites_a_source_and_says_how_to_fix_it():
 
 def test_every_registered_policy_reports_at_least_one_rule():
     assert {p.name for p in build_policies()} == {rule.policy for rule in RULES}
+
+
+# The control forms rule.py documents; FSBP v1.0.0's RDS and KMS controls as its standard page lists
+# them (https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html).
+CONTROL_FORMS = (
+    r"FSBP (?P<fsbp>(RDS|KMS)\.\d+)",
+    r"Security Hub (?P<hub>(RDS|KMS)\.\d+)",
+    r"CIS v\d+\.\d+\.\d+ \d+(\.\d+)+",
+    r"PCI DSS v4\.0\.1 \d+(\.\d+)+",
+)
+FSBP_CONTROLS = {
+    *(f"RDS.{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 22, 23, 24, 25)),
+    *(f"RDS.{n}" for n in (27, 34, 35, 36, 37, 40, 41, 42, 43, 44, 45, 46, 47, 48)),
+    "KMS.1",
+    "KMS.2",
+    "KMS.3",
+    "KMS.5",
+}
+
+
+def test_every_rule_lists_a_control_or_says_why_none_applies():
+    for rule in RULES:
+        assert rule.controls or rule.controls_note.strip(), rule.id
+
+
+def test_controls_are_written_in_a_documented_form_and_fsbp_only_for_fsbp_controls():
+    for rule in RULES:
+        for control in rule.controls:
+            match = next((m for form in CONTROL_FORMS if (m := re.fullmatch(form, control))), None)
+            assert match, f"{rule.id}: {control!r}"
+            groups = match.groupdict()
+            if groups.get("fsbp"):
+                assert groups["fsbp"] in FSBP_CONTROLS, f"{rule.id}: {control} is not in FSBP"
+            if groups.get("hub"):
+                assert groups["hub"] not in FSBP_CONTROLS, f"{rule.id}: {control} is in FSBP; write FSBP"
+
+
+def test_catalogue_row_ends_with_the_rules_controls_and_the_note_is_listed():
+    for rule in RULES:
+        row = next(line for line in DOC.splitlines() if line.startswith(f"| `{rule.id}` |"))
+        assert row.endswith(f"| {', '.join(rule.controls) or 'none'} |"), rule.id
+        if rule.controls_note:
+            assert f"- `{rule.id}`: {rule.controls_note}\n" in DOC, rule.id
