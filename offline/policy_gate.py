@@ -12,12 +12,20 @@ properties) and one AnalyzeStack over the whole stack. A minimal Engine service 
 pack's log calls.
 
 Resources are plain dicts (``urn, type, name, properties|inputs, outputs, parent, provider,
-dependencies, propertyDependencies|property_dependencies, protect``) or objects with those
-attributes (``offline.runtime.RecordedResource``).
+dependencies, propertyDependencies|property_dependencies, protect``, and as in a checkpoint
+``external, ignoreChanges, additionalSecretOutputs, aliases, customTimeouts``) or objects with
+those attributes (``offline.runtime.RecordedResource``).
+
+What each call carries follows the engine (pulumi/pulumi pkg/resource/deploy/step_generator.go and
+pkg/resource/plugin/analyzer_plugin.go): Remediate and Analyze get the resource's inputs, AnalyzeStack
+its outputs; every call gets the resource's provider with the provider's inputs; top-level internal
+keys (``__defaults``) reach Remediate only; resources the program merely reads (``external``) get
+no per-resource call but are part of AnalyzeStack.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -26,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import grpc
@@ -57,10 +66,18 @@ class Violation:
         return f"{self.level.upper():9} {self.rule}: {text}"
 
 
+@dataclass(frozen=True)
+class Remediation:
+    properties: dict[str, Any] | None  # after every remediation; None if no policy changed them
+    policies: list[str]  # the policies that changed them, in order
+    advisories: list[Violation]  # remediations that could not run, reported as advisory like the engine does
+
+
 @dataclass
 class Verdicts:
     violations: list[Violation] = field(default_factory=list)
     remediated: dict[str, dict[str, Any]] = field(default_factory=dict)  # urn -> properties
+    remediated_by: dict[str, list[str]] = field(default_factory=dict)  # urn -> policies that changed them
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -72,6 +89,13 @@ class Verdicts:
 
     def rules(self, level: str | None = None) -> set[str]:
         return {v.rule for v in self.violations if level is None or v.level == level}
+
+
+def pack_module(name: str) -> ModuleType:
+    """A module of the pack (``rdsguard.props``), imported as the engine imports it: from the pack's folder."""
+    if str(DEFAULT_PACK) not in sys.path:
+        sys.path.insert(0, str(DEFAULT_PACK))
+    return importlib.import_module(name)
 
 
 class _Engine(engine_pb2_grpc.EngineServicer):
@@ -110,7 +134,22 @@ def _struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def _provider_urn(reference: str) -> str:
+def _public(properties: Mapping[str, Any]) -> dict[str, Any]:
+    # The engine marshals Analyze and AnalyzeStack properties with SkipInternalKeys: top-level keys
+    # starting with "__" (a bridged provider's "__defaults") stay out; Remediate gets them.
+    return {key: value for key, value in properties.items() if not str(key).startswith("__")}
+
+
+def _timeouts(resource: Any) -> analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts | None:
+    timeouts = _field(resource, "customTimeouts")
+    if not isinstance(timeouts, Mapping):
+        return None
+    return analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+        **{op: float(timeouts[op]) for op in ("create", "update", "delete") if timeouts.get(op)}
+    )
+
+
+def provider_urn(reference: str) -> str:
     # Provider references are "<provider urn>::<provider id>".
     return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
 
@@ -226,19 +265,28 @@ class PolicyPackProcess:
             "options": analyzer_pb2.AnalyzerResourceOptions(
                 protect=bool(_field(resource, "protect", default=False)),
                 parent=_field(resource, "parent", default=""),
+                ignoreChanges=list(_field(resource, "ignoreChanges", default=[])),
+                additionalSecretOutputs=list(_field(resource, "additionalSecretOutputs", default=[])),
+                aliases=list(_field(resource, "aliases", default=[])),
+                customTimeouts=_timeouts(resource),
             ),
         }
-        provider = providers.get(_provider_urn(_field(resource, "provider", default="")))
+        provider = providers.get(provider_urn(_field(resource, "provider", default="")))
         if provider is not None:
             fields["provider"] = analyzer_pb2.AnalyzerProviderResource(
                 type=_field(provider, "type"),
                 urn=_field(provider, "urn"),
                 name=_field(provider, "name"),
-                properties=_struct(_inputs(provider)),
+                properties=_struct(_public(_inputs(provider))),
             )
         return fields
 
     def analyze_request(self, resource: Any, providers: Mapping[str, Any] | None = None) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest(**self._resource(resource, _public(_inputs(resource)), providers or {}))
+
+    def remediate_request(
+        self, resource: Any, providers: Mapping[str, Any] | None = None
+    ) -> analyzer_pb2.AnalyzeRequest:
         return analyzer_pb2.AnalyzeRequest(**self._resource(resource, _inputs(resource), providers or {}))
 
     def analyze_stack_request(self, resources: Iterable[Any]) -> analyzer_pb2.AnalyzeStackRequest:
@@ -246,7 +294,7 @@ class PolicyPackProcess:
         providers = _providers(resources)
         stack_resources = []
         for resource in resources:
-            fields = self._resource(resource, _outputs(resource), providers)
+            fields = self._resource(resource, _public(_outputs(resource)), providers)
             property_deps = _field(resource, "propertyDependencies", "property_dependencies", default={})
             stack_resources.append(
                 analyzer_pb2.AnalyzerResource(
@@ -266,11 +314,24 @@ class PolicyPackProcess:
         response = self.stub.Analyze(self.analyze_request(resource, providers))
         return list(_violations(response, _field(resource, "urn", default="")))
 
+    def remediation(self, resource: Any, providers: Mapping[str, Any] | None = None) -> Remediation:
+        response = self.stub.Remediate(self.remediate_request(resource, providers))
+        changed = [r for r in response.remediations if r.HasField("properties")]
+        urn = _field(resource, "urn", default="")
+        advisories = [
+            Violation(policy=r.policyName, rule=r.policyName, level="advisory", urn=urn, message=r.diagnostic)
+            for r in response.remediations
+            if r.diagnostic
+        ]
+        return Remediation(
+            properties=json_format.MessageToDict(changed[-1].properties) if changed else None,
+            policies=[r.policyName for r in changed],
+            advisories=advisories,
+        )
+
     def remediate(self, resource: Any, providers: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """The properties after every remediation, or ``None`` if no policy changed them."""
-        response = self.stub.Remediate(self.analyze_request(resource, providers))
-        changed = [r for r in response.remediations if r.HasField("properties")]
-        return json_format.MessageToDict(changed[-1].properties) if changed else None
+        return self.remediation(resource, providers).properties
 
     def analyze_stack(
         self,
@@ -286,11 +347,15 @@ class PolicyPackProcess:
         self.configure_stack(stack, project, dry_run)
         verdicts = Verdicts()
         for resource in resources:
-            remediated = self.remediate(resource, providers)
-            if remediated is not None:
+            if _field(resource, "external", default=False):
+                continue  # a read resource: no Remediate or Analyze step, only part of AnalyzeStack
+            remediation = self.remediation(resource, providers)
+            verdicts.violations += remediation.advisories
+            if remediation.properties is not None:
                 urn = _field(resource, "urn", default="")
-                verdicts.remediated[urn] = remediated
-                resource = {**_as_dict(resource), "inputs": remediated, "properties": None}
+                verdicts.remediated[urn] = remediation.properties
+                verdicts.remediated_by[urn] = remediation.policies
+                resource = {**_as_dict(resource), "inputs": remediation.properties, "properties": None}
             verdicts.violations += self.analyze(resource, providers)
         response = self.stub.AnalyzeStack(self.analyze_stack_request(resources))
         verdicts.violations += _violations(response, "")
@@ -311,8 +376,8 @@ def _inputs(resource: Any) -> Mapping[str, Any]:
 
 
 def _outputs(resource: Any) -> Mapping[str, Any]:
-    # AnalyzeStack sees the final state: inputs overlaid with what the provider computed.
-    return {**_inputs(resource), **_field(resource, "outputs", default={})}
+    # "AnalyzeStack is called on the final outputs of each resource" (step_generator.go).
+    return _field(resource, "outputs", default={})
 
 
 def _providers(resources: Iterable[Any]) -> dict[str, Any]:

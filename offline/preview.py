@@ -8,12 +8,11 @@ through the same gRPC protocol the Pulumi engine uses. Exits 2 when the configur
 gate that needs no AWS credentials.
 """
 
-import argparse
 import sys
 from typing import Any
 
 from offline.policy_gate import PolicyPackProcess, Verdicts, recorded_to_resources
-from offline.runtime import ROOT, ProgramError, RecordedResource, StackRun, project_file, run_stack
+from offline.runtime import ROOT, RecordedResource, StackRun, project_file, run_stack, run_stack_for, stack_command
 
 # The inputs that tell whether and how a resource is encrypted, placed and protected.
 SHOWN_INPUTS = (
@@ -133,13 +132,9 @@ def render_verdicts(verdicts: Verdicts) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to use (default: dev)")
-    arguments = parser.parse_args(argv)
-    try:
-        run = run_stack(arguments.stack)
-    except ProgramError as failure:
-        print(f"OFFLINE PREVIEW of stack '{arguments.stack}' failed:\n{failure.error}", file=sys.stderr)
+    arguments = stack_command(__doc__.splitlines()[0]).parse_args(argv)
+    run = run_stack_for("OFFLINE PREVIEW", arguments.stack, run_stack)
+    if run is None:
         return 2
     print(render_plan(run))
     verdicts = judge(run)

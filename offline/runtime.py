@@ -6,6 +6,7 @@ defaults, then Pulumi.<stack>.yaml), every RegisterResource request is recorded 
 and AWS-computed values are deterministic placeholders.
 """
 
+import argparse
 import asyncio
 import json
 import runpy
@@ -360,3 +361,19 @@ class ProgramError(Exception):
         super().__init__(str(error))
         self.run = run
         self.error = error
+
+
+def stack_command(description: str) -> argparse.ArgumentParser:
+    """A parser for an offline command that runs one stack of this project (``--stack``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to use (default: dev)")
+    return parser
+
+
+def run_stack_for(command: str, stack: str, runner: Callable[[str], StackRun] = run_stack) -> StackRun | None:
+    """``runner(stack)`` for a command line: on invalid configuration, say why on stderr and return None."""
+    try:
+        return runner(stack)
+    except ProgramError as failure:
+        print(f"{command} of stack '{stack}' failed:\n{failure.error}", file=sys.stderr)
+        return None

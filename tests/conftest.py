@@ -4,9 +4,13 @@ Every call runs in a fresh thread, event loop and Pulumi context, so each test r
 fresh and sees exactly what that run registered.
 """
 
+import json
+
 import pytest
 
 from components import InvalidArgumentsError
+from offline.export import diy_stack_file, export_document
+from offline.policy_gate import PolicyPackProcess
 from offline.runtime import ProgramError, StackRun, run_program, run_stack, stack_config
 
 KEY = "aws:kms/key:Key"
@@ -62,3 +66,33 @@ def refused(under_mocks):
         return failure.value.error.problems
 
     return run
+
+
+@pytest.fixture(scope="session")
+def exports(tmp_path_factory):
+    """This project's stacks as `pulumi stack export` would write them after `pulumi up` (and dev
+    also as a DIY backend stack file): file paths by name."""
+    folder = tmp_path_factory.mktemp("exports")
+    dev = run_stack("dev")
+    documents = {
+        "prod": export_document(run_stack("prod")),
+        "dev": export_document(dev),
+        "dev-diy": diy_stack_file(dev),
+    }
+    for name, document in documents.items():
+        (folder / f"{name}.json").write_text(json.dumps(document, indent=4))
+    return {name: str(folder / f"{name}.json") for name in documents}
+
+
+@pytest.fixture(scope="session")
+def pack():
+    """The policy pack, spawned and served over gRPC as the engine runs it; one for the session."""
+    with PolicyPackProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def fresh(pack):
+    """The pack, configured with nothing but the schema defaults."""
+    pack.configure({})
+    return pack

@@ -6,23 +6,10 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 from stack_fixtures import KNOWN_VALUE_COUNTERPART, MUTATIONS, REMEDIATIONS, as_preview, full_stack, mutated
 
-from offline.policy_gate import PolicyPackProcess, recorded_to_resources
+from offline.policy_gate import recorded_to_resources
 from offline.runtime import run_stack
 
 POLICY_NAMES = ["rds-encryption-at-rest", "rds-encryption-hygiene", "kms-key-lifecycle", "rds-key-placement"]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PolicyPackProcess() as process:
-        yield process
-
-
-@pytest.fixture
-def fresh(pack):
-    """The module's pack, configured with nothing but the schema defaults."""
-    pack.configure({})
-    return pack
 
 
 def _unknown_wired_values(resources):
