@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STACK  ?= dev
 
-.PHONY: preview test lint bench ci
+.PHONY: preview test audit lint bench ci
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	python3 -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PYTHON) -m benchmarks.program
 	$(PYTHON) -m benchmarks.policy_pack
+
+## Audit existing stacks with the policy pack, as on their next update: make audit STATE="prod.json dev.json"
+## (files from `pulumi stack export`); JSON=<file> and SARIF=<file> write those reports too.
+audit: $(VENV)/.installed
+	$(PYTHON) -m offline.audit $(STATE) $(if $(JSON),--json $(JSON)) $(if $(SARIF),--sarif $(SARIF))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
