@@ -49,6 +49,7 @@ def other_resources(count: int, stack: str = "prod") -> list[dict]:
                 "type": type_,
                 "name": name,
                 "inputs": inputs,
+                "outputs": inputs,  # AnalyzeStack reads outputs, which hold the inputs too
             }
         )
     return resources

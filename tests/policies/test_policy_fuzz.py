@@ -93,7 +93,7 @@ def test_arbitrary_props_never_crash_a_resource_rule(type_, props, config, stack
 def stacks(draw, values=VALUES):
     count = draw(st.integers(1, 6))
     urns = [f"urn:pulumi:prod::p::{draw(st.sampled_from(TYPES))}::r{i}" for i in range(count)]
-    return [
+    resources = [
         {
             "urn": urn,
             "type": urn.split("::")[2],
@@ -105,6 +105,9 @@ def stacks(draw, values=VALUES):
         }
         for urn in urns
     ]
+    for resource in resources:
+        resource["outputs"] = resource["inputs"]  # AnalyzeStack reads outputs; in state they hold the inputs
+    return resources
 
 
 @FUZZ
