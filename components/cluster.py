@@ -92,10 +92,10 @@ class EncryptedCluster(pulumi.ComponentResource):
     """ARN of the key the cluster, its backups and snapshots are encrypted with."""
 
     def __init__(self, name: str, args: EncryptedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptedCluster '{name}'", args, EncryptedClusterArgs)
         identifier = default_identifier(name, args)
         instance_count = args.get("instance_count", DEFAULT_INSTANCE_COUNT)
 
-        checks = ArgumentChecks(f"EncryptedCluster '{name}'")
         check_database_args(checks, args, identifier, check_aurora_engine)
         checks.check("instance_count", instance_count, check_instance_count)
         global_member = args.get("global_cluster_identifier") is not None

@@ -84,13 +84,13 @@ class EncryptionComplianceRules(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EncryptionComplianceRulesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        checks = ArgumentChecks(f"EncryptionComplianceRules '{name}'", args, EncryptionComplianceRulesArgs)
         # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html: PutConfigRule
         # adds *or updates* the rule of that name, so a second stack in the account and region would
         # silently take over the first's rules (and delete them on destroy) under a shared name.
         prefix = args.get("name_prefix") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
         rule_names = {rule.identifier: f"{prefix}-{rule.slug}" for rule in MANAGED_RULES}
 
-        checks = ArgumentChecks(f"EncryptionComplianceRules '{name}'")
         checks.require("kms_key_arn", args.get("kms_key_arn"))
         # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html: a rule needs a
         # configuration recorder in its account and region (NoAvailableConfigurationRecorderException).

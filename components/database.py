@@ -112,11 +112,11 @@ class EncryptedDatabase(pulumi.ComponentResource):
     """ARN of the baseline snapshot, or an empty string without `baselineSnapshotIdentifier`."""
 
     def __init__(self, name: str, args: EncryptedDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptedDatabase '{name}'", args, EncryptedDatabaseArgs)
         identifier = default_identifier(name, args)
         allocated = args.get("allocated_storage_gb", DEFAULT_ALLOCATED_STORAGE_GB)
         max_allocated = args.get("max_allocated_storage_gb", DEFAULT_MAX_ALLOCATED_STORAGE_GB)
 
-        checks = ArgumentChecks(f"EncryptedDatabase '{name}'")
         check_database_args(checks, args, identifier, check_instance_engine)
         checks.check("max_allocated_storage_gb", (allocated, max_allocated), lambda sizes: check_storage(*sizes))
         backup_region = args.get("backup_replication_region")

@@ -60,6 +60,7 @@ class EncryptionKey(pulumi.ComponentResource):
     """The region the key lives in."""
 
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptionKey '{name}'", args, EncryptionKeyArgs)
         alias = args.get("alias") or f"alias/{name}"
         deletion_window = args.get("deletion_window_days", DEFAULT_DELETION_WINDOW_DAYS)
         rotation_period = args.get("rotation_period_days", DEFAULT_ROTATION_PERIOD_DAYS)
@@ -68,7 +69,6 @@ class EncryptionKey(pulumi.ComponentResource):
         shared_accounts = list(args.get("shared_account_ids") or [])
         region = args.get("region")
 
-        checks = ArgumentChecks(f"EncryptionKey '{name}'")
         checks.check("alias", alias, check_key_alias)
         checks.check("deletion_window_days", deletion_window, check_deletion_window)
         checks.check("rotation_period_days", rotation_period, check_rotation_period)

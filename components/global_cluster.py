@@ -76,11 +76,11 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
     """ARN of the secret with the master credentials (primary region)."""
 
     def __init__(self, name: str, args: EncryptedGlobalClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptedGlobalCluster '{name}'", args, EncryptedGlobalClusterArgs)
         identifier = default_identifier(name, args)
         primary_region = resource_region({"region": args.get("primary_region")})
         secondary_region = args.get("secondary_region")
 
-        checks = ArgumentChecks(f"EncryptedGlobalCluster '{name}'")
         for required in (
             "engine",
             "engine_version",

@@ -210,12 +210,12 @@ class EncryptedMigration(pulumi.ComponentResource):
     """Identifier of the encrypted copy the instance was restored from (deleted once the migration is marked complete)."""
 
     def __init__(self, name: str, args: EncryptedMigrationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptedMigration '{name}'", args, EncryptedMigrationArgs)
         source = args.get("source_instance_identifier")
         identifier = args.get("identifier") or name
         snapshot_id = args.get("snapshot_identifier") or f"{name}-pre-encryption"
         encrypted_id = args.get("encrypted_snapshot_identifier") or f"{name}-encrypted"
 
-        checks = ArgumentChecks(f"EncryptedMigration '{name}'")
         checks.require("source_instance_identifier", source)
         checks.check("source_instance_identifier", source, check_identifier)
         # Aurora is refused with the way to encrypt it (check_migration_engine): a cluster restore

@@ -85,13 +85,13 @@ class EncryptedReadReplica(pulumi.ComponentResource):
     """ARN of the key the replica is encrypted with."""
 
     def __init__(self, name: str, args: EncryptedReadReplicaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptedReadReplica '{name}'", args, EncryptedReadReplicaArgs)
         identifier = default_identifier(name, args)
         source_region = args.get("source_region")
         region = args.get("region") or source_region
         cross_region = region != source_region
         kms_key_arn = args.get("kms_key_arn")
 
-        checks = ArgumentChecks(f"EncryptedReadReplica '{name}'")
         for required in ("source_db_identifier", "source_db_arn", "source_region", "instance_class"):
             checks.require(required, args.get(required))
         checks.check("source_region", source_region, check_region)

@@ -57,6 +57,7 @@ class EncryptionReplicaKey(pulumi.ComponentResource):
     """Region of the replica key."""
 
     def __init__(self, name: str, args: EncryptionReplicaKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"EncryptionReplicaKey '{name}'", args, EncryptionReplicaKeyArgs)
         region = args.get("region")
         alias = args.get("alias") or f"alias/{name}"
         administrators = args.get("administrator_arns") or []
@@ -64,7 +65,6 @@ class EncryptionReplicaKey(pulumi.ComponentResource):
         shared_accounts = list(args.get("shared_account_ids") or [])
         deletion_window = args.get("deletion_window_days", DEFAULT_DELETION_WINDOW_DAYS)
 
-        checks = ArgumentChecks(f"EncryptionReplicaKey '{name}'")
         checks.require("primary_key_arn", args.get("primary_key_arn"))
         checks.require("region", region)
         checks.check("region", region, check_region)

@@ -82,6 +82,7 @@ class SharedSnapshotImport(pulumi.ComponentResource):
     """ARN of the Secrets Manager secret holding the restored instance's new master credentials (empty when no instance is restored)."""
 
     def __init__(self, name: str, args: SharedSnapshotImportArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"SharedSnapshotImport '{name}'", args, SharedSnapshotImportArgs)
         target = args.get("target_snapshot_identifier") or name
         key_given = args.get("kms_key_arn") is not None
         alias = args.get("key_alias") or f"alias/{name}-key"
@@ -90,7 +91,6 @@ class SharedSnapshotImport(pulumi.ComponentResource):
         restore = args.get("restore_instance", False)
         identifier = default_identifier(name, args)
 
-        checks = ArgumentChecks(f"SharedSnapshotImport '{name}'")
         check_copy_args(
             checks,
             {**args, "target_snapshot_identifier": target},

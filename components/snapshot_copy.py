@@ -115,7 +115,7 @@ class EncryptedSnapshotCopy(pulumi.ComponentResource):
     """Accounts the copy is shared with (empty when it is not shared)."""
 
     def __init__(self, name: str, args: EncryptedSnapshotCopyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        checks = ArgumentChecks(f"EncryptedSnapshotCopy '{name}'")
+        checks = ArgumentChecks(f"EncryptedSnapshotCopy '{name}'", args, EncryptedSnapshotCopyArgs)
         check_copy_args(checks, args)
         checks.raise_if_any()
 

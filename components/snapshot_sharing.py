@@ -52,12 +52,12 @@ class SnapshotSharing(pulumi.ComponentResource):
     """Accounts the copy is shared with."""
 
     def __init__(self, name: str, args: SnapshotSharingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        checks = ArgumentChecks(f"SnapshotSharing '{name}'", args, SnapshotSharingArgs)
         target = args.get("target_snapshot_identifier") or name
         key_given = args.get("kms_key_arn") is not None
         alias = args.get("key_alias") or f"alias/{name}-key"
         engine = args.get("engine")
 
-        checks = ArgumentChecks(f"SnapshotSharing '{name}'")
         # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html: never
         # public; never under the AWS managed key aws/rds ("You can't share a snapshot that has been
         # encrypted using the default KMS key", which check_key_arn refuses): copy under a CMK first.
