@@ -114,17 +114,32 @@ def _fields(args_type: type) -> tuple[dict[str, Check], frozenset[str]]:
 
 def _checker(annotation: Any) -> Check:
     """A check for values of ``annotation``; an annotation the schema cannot express raises here."""
+    accepts_outputs = False
     while True:
         if is_not_required(annotation):
             annotation = unwrap_not_required(annotation)
         elif is_required(annotation):
             annotation = unwrap_required(annotation)
         elif is_input(annotation):
-            annotation = unwrap_input(annotation)
+            annotation, accepts_outputs = unwrap_input(annotation), True
         elif is_optional(annotation):
             annotation = unwrap_optional(annotation)
         else:
             break
+    check = _value_checker(annotation)
+
+    def checked(value: Any, where: str) -> list[str]:
+        if not _pending(value):
+            return check(value, where)
+        if accepts_outputs:
+            return []
+        # A plain argument decides what the component creates, so it cannot wait for a resource.
+        return [f"{where}: needs a value known when the stack runs, not the output of another resource"]
+
+    return checked
+
+
+def _value_checker(annotation: Any) -> Check:
     if annotation in _SIMPLE:
         accepts, expected = _SIMPLE[annotation]
         return _simple(accepts, expected)
@@ -163,17 +178,13 @@ def _shown(value: Any) -> str:
 
 def _simple(accepts: Callable[[Any], bool], expected: str) -> Check:
     def check(value: Any, where: str) -> list[str]:
-        if _pending(value) or accepts(value):
-            return []
-        return [f"{where}: must be {expected}; got {_shown(value)}"]
+        return [] if accepts(value) else [f"{where}: must be {expected}; got {_shown(value)}"]
 
     return check
 
 
 def _sequence(item: Check) -> Check:
     def check(value: Any, where: str) -> list[str]:
-        if _pending(value):
-            return []
         if not isinstance(value, (list, tuple)):
             return [f"{where}: must be a list; got {_shown(value)}"]
         return [problem for index, element in enumerate(value) for problem in item(element, f"{where}[{index}]")]
@@ -183,8 +194,6 @@ def _sequence(item: Check) -> Check:
 
 def _mapping(item: Check) -> Check:
     def check(value: Any, where: str) -> list[str]:
-        if _pending(value):
-            return []
         if not isinstance(value, Mapping):
             return [f"{where}: must be a map of names to values; got {_shown(value)}"]
         return [problem for key, element in value.items() for problem in item(element, f"{where}[{json.dumps(key)}]")]

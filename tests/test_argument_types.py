@@ -107,3 +107,9 @@ def test_an_annotation_the_checks_cannot_express_fails_loudly():
 
     with pytest.raises(TypeError, match="no argument check for the annotation"):
         type_problems({}, OddArgs)
+
+
+def test_a_plain_argument_cannot_wait_for_another_resource(refused):
+    """Plain arguments decide what is created (how many instances, which region): never outputs."""
+    problems = refused(lambda: EncryptionKey("key", {"region": pulumi.Output.from_input("us-east-1")}))
+    assert problems == ["region: needs a value known when the stack runs, not the output of another resource"]
