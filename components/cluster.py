@@ -18,6 +18,7 @@ from .database_settings import (
 )
 from .master_password import SECRETS_MANAGER, MasterPassword
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import check_aurora_engine, check_instance_count
 from .validation import ArgumentChecks
 
@@ -182,14 +183,4 @@ class EncryptedCluster(pulumi.ComponentResource):
             )
         )
         self.kms_key_arn = cluster.kms_key_id
-        self.register_outputs(
-            {
-                "cluster_arn": self.cluster_arn,
-                "cluster_identifier": self.cluster_identifier,
-                "endpoint": self.endpoint,
-                "reader_endpoint": self.reader_endpoint,
-                "port": self.port,
-                "master_user_secret_arn": self.master_user_secret_arn,
-                "kms_key_arn": self.kms_key_arn,
-            }
-        )
+        register_declared_outputs(self)

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from .database_settings import resource_region
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import check_config_recorder_name, check_config_rule_name, check_key_arn, check_region
 from .validation import ArgumentChecks
 
@@ -140,4 +141,4 @@ class EncryptionComplianceRules(pulumi.ComponentResource):
 
         self.rule_arns = pulumi.Output.all(**{identifier: rule.arn for identifier, rule in rules.items()})
         self.rule_names = pulumi.Output.all(*(rule.name for rule in rules.values()))
-        self.register_outputs({"rule_arns": self.rule_arns, "rule_names": self.rule_names})
+        register_declared_outputs(self)

@@ -19,6 +19,7 @@ from .database_settings import (
 )
 from .master_password import MasterPassword
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import (
     check_backup_retention,
     check_govcloud_cross_region_copy,
@@ -245,18 +246,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
             args.get("region"),
         )
         self.kms_key_arn = instance.kms_key_id
-        self.register_outputs(
-            {
-                "instance_arn": self.instance_arn,
-                "identifier": self.identifier,
-                "endpoint": self.endpoint,
-                "address": self.address,
-                "port": self.port,
-                "master_user_secret_arn": self.master_user_secret_arn,
-                "kms_key_arn": self.kms_key_arn,
-                "baseline_snapshot_arn": self.baseline_snapshot_arn,
-            }
-        )
+        register_declared_outputs(self)
 
     def replica_source(self) -> dict:
         """The source_* arguments of an EncryptedReadReplica of this database (Python stacks)."""

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from .key_policy import rds_key_policy
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import (
     check_account_ids,
     check_deletion_window,
@@ -51,7 +52,7 @@ class EncryptionKey(pulumi.ComponentResource):
     """A symmetric customer managed KMS key with rotation on, for RDS and its master user secret."""
 
     key_arn: pulumi.Output[str]
-    """The key ARN: what every `kms_key_id` must be given (never the alias or key id)."""
+    """The key ARN: what every `kmsKeyId` of an AWS resource must be given (never the alias or key id)."""
     key_id: pulumi.Output[str]
     """The key id."""
     alias_name: pulumi.Output[str]
@@ -107,9 +108,7 @@ class EncryptionKey(pulumi.ComponentResource):
         self.key_id = key.key_id
         self.alias_name = key_alias.name
         self.region = key.arn.apply(key_arn_region)
-        self.register_outputs(
-            {"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name, "region": self.region}
-        )
+        register_declared_outputs(self)
 
 
 def key_policy_output(

@@ -10,6 +10,7 @@ from .cluster import EncryptedCluster
 from .database_settings import default_identifier, resource_region
 from .master_password import WRITE_ONLY
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import check_aurora_engine, check_global_engine_version, check_identifier, check_key_arn, check_region
 from .validation import ArgumentChecks
 
@@ -178,11 +179,4 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
         self.primary_endpoint = primary.endpoint
         self.secondary_reader_endpoint = secondary.reader_endpoint
         self.master_user_secret_arn = primary.master_user_secret_arn
-        self.register_outputs(
-            {
-                "global_cluster_identifier": self.global_cluster_identifier,
-                "primary_endpoint": self.primary_endpoint,
-                "secondary_reader_endpoint": self.secondary_reader_endpoint,
-                "master_user_secret_arn": self.master_user_secret_arn,
-            }
-        )
+        register_declared_outputs(self)

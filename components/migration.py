@@ -19,6 +19,7 @@ from .database_settings import (
 )
 from .master_password import SECRETS_MANAGER, MasterPassword
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import check_identifier, check_migration_engine, check_new_identifier, check_snapshot_identifier
 from .snapshot_copy import EncryptedSnapshotCopy
 from .validation import ArgumentChecks, is_known
@@ -278,15 +279,4 @@ class EncryptedMigration(pulumi.ComponentResource):
         self.master_user_secret_arn = restored.master_user_secret_arn
         self.kms_key_arn = instance.kms_key_id
         self.encrypted_snapshot_identifier = pulumi.Output.from_input(restore_from)
-        self.register_outputs(
-            {
-                "instance_arn": self.instance_arn,
-                "identifier": self.identifier,
-                "endpoint": self.endpoint,
-                "address": self.address,
-                "port": self.port,
-                "master_user_secret_arn": self.master_user_secret_arn,
-                "kms_key_arn": self.kms_key_arn,
-                "encrypted_snapshot_identifier": self.encrypted_snapshot_identifier,
-            }
-        )
+        register_declared_outputs(self)

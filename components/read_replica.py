@@ -9,6 +9,7 @@ import pulumi_aws as aws
 from .database_settings import default_identifier, modification_inputs, performance_insights_inputs, subnet_group
 from .master_password import SECRETS_MANAGER
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import (
     check_identifier,
     check_instance_class,
@@ -180,13 +181,4 @@ class EncryptedReadReplica(pulumi.ComponentResource):
         self.address = instance.address
         self.port = instance.port
         self.kms_key_arn = instance.kms_key_id
-        self.register_outputs(
-            {
-                "instance_arn": self.instance_arn,
-                "identifier": self.identifier,
-                "endpoint": self.endpoint,
-                "address": self.address,
-                "port": self.port,
-                "kms_key_arn": self.kms_key_arn,
-            }
-        )
+        register_declared_outputs(self)

@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from .encryption_key import DEFAULT_DELETION_WINDOW_DAYS, key_policy_output
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import (
     check_account_ids,
     check_deletion_window,
@@ -97,6 +98,4 @@ class EncryptionReplicaKey(pulumi.ComponentResource):
         self.key_id = key.key_id
         self.alias_name = key_alias.name
         self.region = pulumi.Output.from_input(region)
-        self.register_outputs(
-            {"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name, "region": self.region}
-        )
+        register_declared_outputs(self)

@@ -9,6 +9,7 @@ from .database_settings import default_identifier
 from .encryption_key import EncryptionKey
 from .migration import RestoredInstance, check_restore_args
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import check_importing_key, check_key_alias, check_shared_snapshot_arn, check_snapshot_engine
 from .snapshot_copy import EncryptedSnapshotCopy, check_copy_args
 from .validation import ArgumentChecks, is_known
@@ -160,14 +161,4 @@ class SharedSnapshotImport(pulumi.ComponentResource):
         self.instance_arn = pulumi.Output.from_input(instance_arn)
         self.endpoint = pulumi.Output.from_input(endpoint)
         self.master_user_secret_arn = pulumi.Output.from_input(secret_arn)
-        self.register_outputs(
-            {
-                "snapshot_arn": self.snapshot_arn,
-                "snapshot_identifier": self.snapshot_identifier,
-                "kms_key_arn": self.kms_key_arn,
-                "region": self.region,
-                "instance_arn": self.instance_arn,
-                "endpoint": self.endpoint,
-                "master_user_secret_arn": self.master_user_secret_arn,
-            }
-        )
+        register_declared_outputs(self)

@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from .database_settings import resource_region
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import (
     check_account_ids,
     check_govcloud_cross_region_copy,
@@ -148,12 +149,4 @@ class EncryptedSnapshotCopy(pulumi.ComponentResource):
         self.kms_key_arn = copy.kms_key_id
         self.region = pulumi.Output.from_input(region or aws.get_region_output(opts=invoke_opts).region)
         self.shared_account_ids = copy.shared_accounts.apply(lambda accounts: sorted(accounts or []))
-        self.register_outputs(
-            {
-                "snapshot_arn": self.snapshot_arn,
-                "snapshot_identifier": self.snapshot_identifier,
-                "kms_key_arn": self.kms_key_arn,
-                "region": self.region,
-                "shared_account_ids": self.shared_account_ids,
-            }
-        )
+        register_declared_outputs(self)

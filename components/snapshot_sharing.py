@@ -7,6 +7,7 @@ import pulumi
 
 from .encryption_key import EncryptionKey
 from .options import child_options
+from .package import register_declared_outputs
 from .rules import check_key_alias, check_snapshot_engine, check_snapshot_shareable
 from .snapshot_copy import EncryptedSnapshotCopy, check_copy_args
 from .validation import ArgumentChecks
@@ -117,12 +118,4 @@ class SnapshotSharing(pulumi.ComponentResource):
         self.kms_key_arn = copy.kms_key_arn
         self.region = copy.region
         self.shared_account_ids = copy.shared_account_ids
-        self.register_outputs(
-            {
-                "snapshot_arn": self.snapshot_arn,
-                "snapshot_identifier": self.snapshot_identifier,
-                "kms_key_arn": self.kms_key_arn,
-                "region": self.region,
-                "shared_account_ids": self.shared_account_ids,
-            }
-        )
+        register_declared_outputs(self)

@@ -142,7 +142,7 @@ def _checker(annotation: Any) -> Check:
 def _value_checker(annotation: Any) -> Check:
     if annotation in _SIMPLE:
         accepts, expected = _SIMPLE[annotation]
-        return _simple(accepts, expected)
+        return _simple(accepts, expected, exact=annotation is int)
     if is_list(annotation):
         return _sequence(_checker(typing.get_args(annotation)[0]))
     if is_dict(annotation):
@@ -169,16 +169,18 @@ _SIMPLE: dict[type, tuple[Callable[[Any], bool], str]] = {
 }
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, *, exact: bool = False) -> str:
+    if isinstance(value, float) and value.is_integer() and not exact:
+        value = int(value)  # the caller wrote 5, which crossed the wire as 5.0
     try:
         return json.dumps(value)
     except (TypeError, ValueError):
         return repr(value)
 
 
-def _simple(accepts: Callable[[Any], bool], expected: str) -> Check:
+def _simple(accepts: Callable[[Any], bool], expected: str, *, exact: bool) -> Check:
     def check(value: Any, where: str) -> list[str]:
-        return [] if accepts(value) else [f"{where}: must be {expected}; got {_shown(value)}"]
+        return [] if accepts(value) else [f"{where}: must be {expected}; got {_shown(value, exact=exact)}"]
 
     return check
 

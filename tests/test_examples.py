@@ -1,13 +1,16 @@
-"""The consumer examples in examples/: each creates a key, an encrypted database and a replica.
+"""The consumer examples in examples/ and docs/component-package.md, run as their stacks would run.
 
 - Python (examples/python): the program itself runs under the mocks.
-- YAML (examples/yaml): every resource type, property name and ``${resource.output}`` reference
-  is checked against the schema, then the program is evaluated through the package provider
-  (each resource a Construct request, references resolved to the outputs of earlier ones), the
-  way Pulumi YAML runs it.
-- TypeScript (examples/typescript): no SDK can be generated here (that needs the Pulumi CLI), so
-  the object literal keys given to each ``new encryptedrds.<Component>(...)`` and the outputs read
-  from them are checked against the schema.
+- YAML (examples/yaml, and the YAML program in the docs): every resource type, property name and
+  ``${resource.output}`` reference is checked against the schema, then the program is evaluated
+  the way Pulumi YAML runs it: each resource a Construct call to the plugin (started and called as
+  the engine does, ``offline.package.PulumiEngine``), config values plain, references to earlier
+  resources as their outputs with the URNs they came from; in a preview and in an update.
+- TypeScript (examples/typescript/index.ts, and the TypeScript program in the docs): no SDK can be
+  generated here (that needs the Pulumi CLI), so the program's statements are evaluated directly:
+  each ``new encryptedrds.<Component>("name", {...})`` becomes the Construct call the TypeScript
+  SDK has the engine make, with its object literal's values (literals, config values, outputs of
+  earlier components); what a statement does that this evaluator cannot follow fails the test.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import json
 import re
 import runpy
+from collections.abc import Iterator
+from contextlib import ExitStack
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -26,13 +31,16 @@ import yaml
 from benchmarks.program import critical_paths
 from components import EncryptedDatabase, EncryptionKey
 from components.package import PACKAGE_NAME, PACKAGE_VERSION
-from offline.package import construct, package_schema, token
-from offline.runtime import StackRun, project_file, run_program
+from offline.package import UNKNOWN, Constructed, Deployment, PulumiEngine, package_schema, plain, token
+from offline.runtime import project_file, run_program
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DOCS = ROOT / "docs" / "component-package.md"
 SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
 GROUPS = ["sg-0a1b2c3d4e5f60001"]
 STACK_CONFIG = {"subnetIds": SUBNETS, "securityGroupIds": GROUPS}
+REGION = "us-east-1"
 EXPRESSION = re.compile(r"^\$\{([^}]+)\}$")
 INSTANCE = "aws:rds/instance:Instance"
 
@@ -41,17 +49,41 @@ def resources() -> dict[str, dict]:
     return package_schema()["resources"]
 
 
-def assert_key_database_and_replica(run: StackRun) -> None:
+def doc_blocks(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", DOCS.read_text(), re.M | re.S)
+
+
+@pytest.fixture(scope="module")
+def engines() -> Iterator[dict[str, PulumiEngine]]:
+    """The plugin as the engine starts it for each example project (its name and runtime options)."""
+    with ExitStack() as stack:
+        yield {
+            example: stack.enter_context(
+                PulumiEngine(EXAMPLES / example, "dev", stack_config(EXAMPLES / example)).running()
+            )
+            for example in ("typescript", "yaml")
+        }
+
+
+def stack_config(project_directory: Path) -> dict[str, str]:
+    """The stack's configuration as the engine passes it to Construct: namespaced keys, JSON values."""
+    project = yaml.safe_load((project_directory / "Pulumi.yaml").read_text())["name"]
+    return {"aws:region": REGION} | {f"{project}:{key}": json.dumps(value) for key, value in STACK_CONFIG.items()}
+
+
+def assert_key_database_and_replica(resources: list, *, preview: bool = False) -> None:
     """What every example builds: one rotating key; a database on it; a same-region replica of it."""
-    key = run.one("aws:kms/key:Key")
+    [key] = [r for r in resources if r.type == "aws:kms/key:Key"]
+    [key_component] = [r for r in resources if r.type == token("EncryptionKey")]
     assert key.inputs["enableKeyRotation"] is True
-    instances = run.of_type(INSTANCE)
+    instances = [r for r in resources if r.type == INSTANCE]
     sources = [r for r in instances if "replicateSourceDb" not in r.inputs]
     replicas = [r for r in instances if "replicateSourceDb" in r.inputs]
     assert len(sources) == 1 and len(replicas) == 1, [r.name for r in instances]
     source, replica = sources[0], replicas[0]
     assert source.inputs["storageEncrypted"] is True
-    assert source.inputs["kmsKeyId"] == key.outputs["arn"]
+    assert source.inputs["kmsKeyId"] == (UNKNOWN if preview else key.outputs["arn"])
+    assert {key.urn, key_component.urn} & set(source.property_dependencies["kmsKeyId"]), "wired to the key"
     assert source.inputs["identifier"] == "orders-db"
     assert replica.inputs["storageEncrypted"] is True
     assert replica.inputs["replicateSourceDb"] == "orders-db"
@@ -59,9 +91,9 @@ def assert_key_database_and_replica(run: StackRun) -> None:
     assert replica.inputs["identifier"] == "orders-replica"
 
 
-def assert_deploys_in_the_fewest_steps(run: StackRun) -> None:
+def assert_deploys_in_the_fewest_steps(resources: list) -> None:
     """Database, then replica: two long-running operations in a row, all the topology requires."""
-    actual, minimum = critical_paths(run.resources)
+    actual, minimum = critical_paths(resources)
     assert actual.length == minimum.length == 2
 
 
@@ -76,20 +108,33 @@ def assert_pins_this_release(project: dict) -> None:
 
 def test_python_example_runs_and_builds_an_encrypted_database_and_replica():
     project = project_file()["name"]  # the mocks run every program under this project's name
-    config = {"aws:region": "us-east-1"} | {f"{project}:{k}": json.dumps(v) for k, v in STACK_CONFIG.items()}
+    config = {"aws:region": REGION} | {f"{project}:{k}": json.dumps(v) for k, v in STACK_CONFIG.items()}
     run = run_program(lambda: runpy.run_path(str(EXAMPLES / "python" / "__main__.py")), "dev", config)
-    assert_key_database_and_replica(run)
-    assert_deploys_in_the_fewest_steps(run)
+    assert_key_database_and_replica(run.resources)
+    assert_deploys_in_the_fewest_steps(run.resources)
     assert set(run.outputs) == {"endpoint", "replicaEndpoint", "masterSecretArn", "kmsKeyArn"}
     declared = yaml.safe_load((EXAMPLES / "python" / "Pulumi.yaml").read_text())["config"]
     assert set(declared) == set(STACK_CONFIG)
 
 
+def assert_ran_through_the_plugin(deployment: Deployment, exports: dict[str, Any]) -> None:
+    assert_key_database_and_replica(deployment.resources, preview=deployment.preview)
+    assert [message for severity, message in deployment.logs if severity > 0] == []
+    if not deployment.preview:
+        assert_deploys_in_the_fewest_steps(deployment.resources)
+        assert UNKNOWN not in exports.values(), exports
+
+
 # YAML ------------------------------------------------------------------------------------------
+
+YAML_PROGRAMS = {
+    "examples/yaml/Pulumi.yaml": (EXAMPLES / "yaml" / "Pulumi.yaml").read_text(),
+    **{f"docs yaml block {i}": block for i, block in enumerate(doc_blocks("yaml")) if "resources:" in block},
+}
 
 
 def yaml_program() -> dict:
-    return yaml.safe_load((EXAMPLES / "yaml" / "Pulumi.yaml").read_text())
+    return yaml.safe_load(YAML_PROGRAMS["examples/yaml/Pulumi.yaml"])
 
 
 def full_token(type_: str) -> str:
@@ -108,11 +153,12 @@ def references(value: Any) -> list[str]:
     return []
 
 
-def test_yaml_example_uses_only_schema_types_properties_and_outputs():
-    program = yaml_program()
-    assert program["runtime"] == "yaml"
+@pytest.mark.parametrize("source", YAML_PROGRAMS)
+def test_yaml_program_uses_only_schema_types_properties_and_outputs(source):
+    program = yaml.safe_load(YAML_PROGRAMS[source])
     assert_pins_this_release(program)
     declared_resources = program["resources"]
+    config = set(program.get("config", {})) | set(STACK_CONFIG) | {"region"}
     problems = []
     for name, declaration in declared_resources.items():
         type_ = full_token(declaration["type"])
@@ -130,14 +176,21 @@ def test_yaml_example_uses_only_schema_types_properties_and_outputs():
             outputs = resources()[full_token(declared_resources[head]["type"])]["properties"]
             if prop not in outputs:
                 problems.append(f"${{{ref}}}: {prop} is not an output of {declared_resources[head]['type']}")
-        elif head not in program.get("config", {}):
+        elif head not in config:
             problems.append(f"${{{ref}}}: no resource or config value {head}")
     assert not problems, "\n".join(problems)
 
 
-def test_yaml_example_evaluated_through_the_package_provider():
-    program = yaml_program()
-    config = {key: spec.get("default") for key, spec in program["config"].items()} | STACK_CONFIG
+def test_the_yaml_example_is_a_yaml_project():
+    assert yaml_program()["runtime"] == "yaml"
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
+@pytest.mark.parametrize("source", YAML_PROGRAMS)
+def test_yaml_program_constructs_through_the_plugin(engines, source, preview):
+    program = yaml.safe_load(YAML_PROGRAMS[source])
+    config = {key: spec.get("default") for key, spec in program.get("config", {}).items()}
+    config |= STACK_CONFIG | {"region": REGION}
     declared = program["resources"]
     order = TopologicalSorter(
         {
@@ -145,7 +198,9 @@ def test_yaml_example_evaluated_through_the_package_provider():
             for name, spec in declared.items()
         }
     ).static_order()
-    constructed: dict[str, Any] = {}
+    engine = engines["yaml"]
+    deployment = engine.start_deployment(preview=preview)
+    constructed: dict[str, Constructed] = {}
 
     def resolve(value: Any) -> Any:
         if isinstance(value, list):
@@ -159,24 +214,30 @@ def test_yaml_example_evaluated_through_the_package_provider():
             return constructed[head].output(prop) if prop else config[head]
         return value
 
-    def evaluate():
-        for name in order:
-            type_ = full_token(declared[name]["type"]).rsplit(":", 1)[-1]
-            constructed[name] = construct(type_, name, resolve(declared[name].get("properties", {})))
-        return {name: resolve(value) for name, value in program["outputs"].items()}
-
-    run = run_program(evaluate, "dev", {"aws:region": config["region"]})
-    assert_key_database_and_replica(run)
-    assert_deploys_in_the_fewest_steps(run)
-    assert {r.type for r in run.resources if not r.custom} == {full_token(d["type"]) for d in declared.values()}
+    for name in order:
+        type_ = full_token(declared[name]["type"]).rsplit(":", 1)[-1]
+        constructed[name] = engine.construct(type_, name, resolve(declared[name].get("properties", {})))
+    exports = {name: plain(resolve(value)) for name, value in program["outputs"].items()}
+    assert_ran_through_the_plugin(deployment, exports)
+    assert {r.type for r in deployment.resources if not r.custom} == {full_token(d["type"]) for d in declared.values()}
 
 
 # TypeScript ------------------------------------------------------------------------------------
 
+TYPESCRIPT_PROGRAMS = {
+    "examples/typescript/index.ts": (EXAMPLES / "typescript" / "index.ts").read_text(),
+    **{f"docs typescript block {i}": block for i, block in enumerate(doc_blocks("typescript"))},
+}
+NEW_COMPONENT = re.compile(r"new\s+encryptedrds\.(\w+)\(\s*\"([^\"]+)\"\s*,\s*")
+CONFIG_READ = re.compile(
+    r"^(?:config|new pulumi\.Config\((?:\"(?P<namespace>\w+)\")?\))\.require(?:Object<[^>]*>)?\(\"(?P<key>\w+)\"\)$"
+)
+STATEMENT = re.compile(r"^(?P<export>export\s+)?const\s+(?P<name>\w+)\s*=\s*", re.M)
+
 
 def top_level_entries(source: str, start: int) -> tuple[list[str], int]:
-    """Split the object literal opening at ``source[start] == '{'`` into its top-level entries."""
-    assert source[start] == "{"
+    """Split the object or array literal opening at ``source[start]`` into its top-level entries."""
+    assert source[start] in "{["
     depth, entries, current, i = 0, [], [], start
     while i < len(source):
         char = source[i]
@@ -210,7 +271,7 @@ def top_level_entries(source: str, start: int) -> tuple[list[str], int]:
             continue
         current.append(char)
         i += 1
-    raise AssertionError("unbalanced object literal")
+    raise AssertionError("unbalanced literal")
 
 
 def entry_key(entry: str) -> str:
@@ -221,18 +282,76 @@ def entry_key(entry: str) -> str:
     return match[1]
 
 
-def typescript_components() -> list[tuple[str, str, set[str]]]:
-    """(variable, component, property names) of each ``new encryptedrds.X("name", {...})``."""
-    source = (EXAMPLES / "typescript" / "index.ts").read_text()
-    found = []
-    for match in re.finditer(r"(?:const|let)\s+(\w+)\s*=\s*new\s+encryptedrds\.(\w+)\(\s*\"[^\"]+\"\s*,\s*", source):
-        entries, _ = top_level_entries(source, match.end())
-        found.append((match[1], match[2], {entry_key(entry) for entry in entries}))
-    return found
+class TypeScriptProgram:
+    """Evaluates the statements of a consumer program the way its TypeScript SDK would send them.
+
+    Understands ``const`` bindings of config reads (``config.require*``, ``new pulumi.Config("aws")
+    .require(...)``), ``new encryptedrds.<Component>("name", {...})`` with literal, config and output
+    values, and ``export const``; anything else fails with what could not be evaluated.
+    """
+
+    def __init__(self, source: str, config: dict[str, Any]) -> None:
+        self.source = source
+        self.config = config
+        self.bindings: dict[str, Any] = {}
+        self.components: list[tuple[str, str, dict[str, str]]] = []
+        self.exports: dict[str, str] = {}
+        for match in STATEMENT.finditer(source):
+            rest = source[match.end() :]
+            created = NEW_COMPONENT.match(rest)
+            if created:
+                entries, _ = top_level_entries(source, match.end() + created.end())
+                literal = {entry_key(entry): self.value_text(entry) for entry in entries}
+                self.components.append((match["name"], created[1], literal))
+                self.bindings[match["name"]] = (created[1], created[2], literal)
+            elif match["export"]:
+                self.exports[match["name"]] = rest.split(";", 1)[0].strip()
+            else:
+                self.bindings[match["name"]] = rest.split(";", 1)[0].strip()
+
+    @staticmethod
+    def value_text(entry: str) -> str:
+        key, colon, value = entry.partition(":")
+        return value.strip() if colon else key.strip()  # `{ subnetIds }` is `{ subnetIds: subnetIds }`
+
+    def run(self, engine: PulumiEngine) -> tuple[dict[str, Constructed], dict[str, Any]]:
+        constructed: dict[str, Constructed] = {}
+        for variable, component, literal in self.components:
+            name = self.bindings[variable][1]
+            inputs = {key: self.evaluate(text, constructed) for key, text in literal.items()}
+            constructed[variable] = engine.construct(component, name, inputs)
+        return constructed, {name: plain(self.evaluate(text, constructed)) for name, text in self.exports.items()}
+
+    def evaluate(self, text: str, constructed: dict[str, Constructed]) -> Any:
+        text = text.strip()
+        if text[:1] in "{[":
+            entries, end = top_level_entries(text, 0)
+            assert end == len(text) - 1, f"cannot evaluate {text!r}"
+            if text[0] == "[":
+                return [self.evaluate(entry, constructed) for entry in entries]
+            return {entry_key(entry): self.evaluate(self.value_text(entry), constructed) for entry in entries}
+        if re.fullmatch(r'"[^"\\]*"|-?\d+(\.\d+)?|true|false', text):
+            return json.loads(text)
+        read = CONFIG_READ.match(text)
+        if read:
+            key = f"{read['namespace']}:{read['key']}" if read["namespace"] else read["key"]
+            return self.config[key]
+        head, dot, prop = text.partition(".")
+        if dot and head in constructed and re.fullmatch(r"\w+", prop):
+            return constructed[head].output(prop)
+        if re.fullmatch(r"\w+", text) and isinstance(self.bindings.get(text), str):
+            return self.evaluate(self.bindings[text], constructed)
+        raise AssertionError(
+            f"the TypeScript evaluator cannot follow {text!r}: keep examples to literals, config and outputs"
+        )
+
+
+def typescript_program(source: str) -> TypeScriptProgram:
+    return TypeScriptProgram(TYPESCRIPT_PROGRAMS[source], STACK_CONFIG | {"aws:region": REGION})
 
 
 def test_typescript_example_imports_the_generated_sdk():
-    source = (EXAMPLES / "typescript" / "index.ts").read_text()
+    source = TYPESCRIPT_PROGRAMS["examples/typescript/index.ts"]
     assert 'import * as encryptedrds from "@pulumi/encryptedrds";' in source
     package = json.loads((EXAMPLES / "typescript" / "package.json").read_text())
     assert package["dependencies"]["@pulumi/encryptedrds"] == "file:sdks/encryptedrds"
@@ -241,29 +360,46 @@ def test_typescript_example_imports_the_generated_sdk():
     assert_pins_this_release(project)
 
 
-def test_typescript_example_uses_only_schema_inputs_and_outputs():
-    source = (EXAMPLES / "typescript" / "index.ts").read_text()
-    created = typescript_components()
-    assert [component for _, component, _ in created] == ["EncryptionKey", "EncryptedDatabase", "EncryptedReadReplica"]
+@pytest.mark.parametrize("source", TYPESCRIPT_PROGRAMS)
+def test_typescript_program_uses_only_schema_inputs_and_outputs(source):
+    program = typescript_program(source)
+    assert [component for _, component, _ in program.components] == [
+        "EncryptionKey",
+        "EncryptedDatabase",
+        "EncryptedReadReplica",
+    ]
     problems = []
-    for variable, component, given in created:
+    for variable, component, literal in program.components:
         spec = resources().get(token(component))
         if spec is None:
             problems.append(f"{variable}: encryptedrds.{component} is not in the schema")
             continue
+        given = set(literal)
         problems += [
             f"{variable}: {p} is not an input of {component}" for p in sorted(given - set(spec["inputProperties"]))
         ]
         missing = set(spec.get("requiredInputs", [])) - given
         problems += [f"{variable}: required input {p} is missing" for p in sorted(missing)]
-        for read in re.findall(rf"\b{variable}\.(\w+)\b", source):
+        for read in re.findall(rf"\b{variable}\.(\w+)\b", program.source):
             if read not in spec["properties"] and read != "urn":
                 problems.append(f"{variable}.{read} is not an output of {component}")
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
+@pytest.mark.parametrize("source", TYPESCRIPT_PROGRAMS)
+def test_typescript_program_constructs_through_the_plugin(engines, source, preview):
+    engine = engines["typescript"]
+    deployment = engine.start_deployment(preview=preview)
+    _, exports = typescript_program(source).run(engine)
+    assert_ran_through_the_plugin(deployment, exports)
+
+
 def test_typescript_and_yaml_examples_build_the_same_program():
-    typescript = {component: given for _, component, given in typescript_components()}
+    typescript = {
+        component: set(literal)
+        for _, component, literal in typescript_program("examples/typescript/index.ts").components
+    }
     program = yaml_program()["resources"]
     yaml_side = {full_token(d["type"]).rsplit(":", 1)[-1]: set(d.get("properties", {})) for d in program.values()}
     assert typescript == yaml_side
@@ -273,6 +409,11 @@ def test_typescript_and_yaml_examples_build_the_same_program():
 def test_each_example_declares_the_stack_config_it_reads(example):
     declared = yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())["config"]
     assert set(STACK_CONFIG) <= set(declared)
+
+
+def test_the_docs_show_the_typescript_and_yaml_programs():
+    """The docs' programs are among those run above: deleting them must be a decision, not an accident."""
+    assert doc_blocks("typescript") and [block for block in doc_blocks("yaml") if "resources:" in block]
 
 
 # The critical path analysis the benchmarks report -----------------------------------------------
@@ -293,7 +434,7 @@ def test_a_false_dependency_lengthens_the_critical_path_beyond_the_topology_mini
         first = EncryptedDatabase("first", args)
         EncryptedDatabase("second", args, opts=pulumi.ResourceOptions(depends_on=[first]))
 
-    run = run_program(program, "dev", {"aws:region": "us-east-1"})
+    run = run_program(program, "dev", {"aws:region": REGION})
     actual, minimum = critical_paths(run.resources)
     assert (actual.length, minimum.length) == (2, 1)
     assert [run.by_urn(urn).name for urn in actual.urns] == ["first-instance", "second-instance"]

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from google.protobuf import empty_pb2
 from pulumi.provider.experimental.analyzer import (
     is_input,
     is_not_required,
@@ -30,11 +29,10 @@ from pulumi.provider.experimental.analyzer import (
     unwrap_required,
 )
 from pulumi.provider.experimental.component import ComponentProvider
-from pulumi.runtime.proto import provider_pb2
 
 import components
 from components.package import PACKAGE_NAME, PACKAGE_VERSION, build_provider, public_components
-from offline.package import package_schema, serve_plugin, token
+from offline.package import PulumiEngine, package_schema, token
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = public_components()
@@ -278,18 +276,19 @@ def test_descriptions_speak_the_schema_not_python(name):
         for field in sorted(python_names):
             if re.search(rf"(?<![\w`]){re.escape(field)}(?![\w`])", text) or f"`{field}`" in text:
                 problems.append(f"{where}: says {field}, the schema name is {camel(field)}")
+        for code in re.findall(r"`([^`]*_[^`]*)`", text):
+            problems.append(f"{where}: says `{code}`, a Python spelling; other languages write {camel(code)}")
         for literal in ("None", "True", "False"):
             if re.search(rf"\b{literal}\b", text):
                 problems.append(f"{where}: says {literal}")
     assert not problems, "\n".join(problems)
 
 
-def test_the_plugin_serves_this_schema_when_run_like_the_language_host_runs_it():
-    """``python <plugin directory> <engine address>`` from another directory: GetPluginInfo and GetSchema."""
-    with serve_plugin() as plugin:
-        info = plugin.GetPluginInfo(empty_pb2.Empty())
-        served = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
-    assert info.version == PACKAGE_VERSION
+def test_the_plugin_serves_this_schema_when_started_as_the_engine_starts_it():
+    """``python <plugin directory> <engine address>`` in the consumer's directory: GetPluginInfo and GetSchema."""
+    with PulumiEngine(ROOT / "examples" / "yaml", "dev", {}).running() as engine:
+        served = engine.schema()
+    assert engine.plugin_info.version == PACKAGE_VERSION
     assert served == json.loads(build_provider().schema)
 
 
