@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -332,20 +333,51 @@ class Constructed:
 class ConstructError(Exception):
     """Construct failed: the status message and, for bad inputs, each property's error."""
 
-    def __init__(self, code: grpc.StatusCode, message: str, errors: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, code: grpc.StatusCode, message: str, errors: list[tuple[str, str]], inputs: Mapping[str, Any]
+    ) -> None:
         super().__init__("\n".join([message, *(f"  - {path}: {reason}" for path, reason in errors)]))
         self.code = code
         self.message = message
         self.errors = errors
+        self.inputs = inputs
 
-    def engine_message(self, inputs: Mapping[str, Any]) -> str:
+    def engine_message(self) -> str:
         """What the engine shows the user (``errorToMessage``): each property, its value and its problem."""
         lines = [self.message]
         for path, reason in self.errors:
-            head = path.split("[")[0]
-            shown = f" with value '{plain(inputs[head])}'" if path == head and head in inputs else ""
+            found, value = _at_path(plain(dict(self.inputs)), path)
+            shown = f" with value '{_go_property_value(value)}'" if found else ""
             lines.append(f"\t\t- property {path}{shown} has a problem: {reason}")
         return "\n".join(lines)
+
+
+def _at_path(value: Any, path: str) -> tuple[bool, Any]:
+    """The value at a property path such as ``subnetIds[1]`` or ``tags["Team"]``, if there is one."""
+    for name, index, key in re.findall(r'^(\w+)|\[(\d+)\]|\["([^"]*)"\]', path):
+        step: Any = int(index) if index else (key if key or not name else name)
+        if isinstance(value, list) and isinstance(step, int) and step < len(value):
+            value = value[step]
+        elif isinstance(value, dict) and step in value:
+            value = value[step]
+        else:
+            return False, None
+    return True, value
+
+
+def _go_property_value(value: Any) -> str:
+    """A value as the engine prints a ``resource.PropertyValue`` (``fmt.Sprintf("{%v}", v.V)``)."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, list):
+        text = "[" + " ".join(_go_property_value(item) for item in value) + "]"
+    elif isinstance(value, dict):
+        text = "map[" + " ".join(f"{key}:{_go_property_value(item)}" for key, item in sorted(value.items())) + "]"
+    else:
+        text = str(value)
+    return "{" + text + "}"
 
 
 def _input_property_errors(error: grpc.RpcError) -> list[tuple[str, str]]:
@@ -500,7 +532,7 @@ class PulumiEngine:
         try:
             response = self.plugin.Construct(request)
         except grpc.RpcError as error:
-            raise ConstructError(error.code(), error.details() or "", _input_property_errors(error)) from None
+            raise ConstructError(error.code(), error.details() or "", _input_property_errors(error), inputs) from None
         return Constructed(
             urn=response.urn,
             outputs=from_wire(response.state),

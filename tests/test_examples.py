@@ -31,7 +31,7 @@ import yaml
 from benchmarks.program import critical_paths
 from components import EncryptedDatabase, EncryptionKey
 from components.package import PACKAGE_NAME, PACKAGE_VERSION
-from offline.package import UNKNOWN, Constructed, Deployment, PulumiEngine, package_schema, plain, token
+from offline.package import UNKNOWN, Constructed, ConstructError, Deployment, PulumiEngine, package_schema, plain, token
 from offline.runtime import project_file, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,20 @@ def resources() -> dict[str, dict]:
 
 
 def doc_blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", DOCS.read_text(), re.M | re.S)
+    """The docs' code blocks in ``language``, but for those followed by the text of their failure."""
+    return [block for fence, block, failure in documented_blocks() if fence == language and failure is None]
+
+
+def documented_blocks() -> list[tuple[str, str, str | None]]:
+    """(language, code, the ``text`` block right after it or None) for every fenced block of the docs."""
+    blocks = re.findall(r"^```(\w+)\n(.*?)^```", DOCS.read_text(), re.M | re.S)
+    found = []
+    for index, (fence, block) in enumerate(blocks):
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        failure = following[1] if fence != "text" and following and following[0] == "text" else None
+        if fence != "text":
+            found.append((fence, block, failure))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +192,18 @@ def test_yaml_program_uses_only_schema_types_properties_and_outputs(source):
         elif head not in config:
             problems.append(f"${{{ref}}}: no resource or config value {head}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        pytest.param(block, id=f"docs yaml block {i}")
+        for i, block in enumerate(doc_blocks("yaml"))
+        if "packages:" in block
+    ],
+)
+def test_every_package_entry_in_the_docs_pins_this_release(block):
+    assert_pins_this_release(yaml.safe_load(block))
 
 
 def test_the_yaml_example_is_a_yaml_project():
@@ -395,6 +420,25 @@ def test_typescript_program_constructs_through_the_plugin(engines, source, previ
     assert_ran_through_the_plugin(deployment, exports)
 
 
+@pytest.mark.parametrize(
+    ("block", "report"),
+    [
+        pytest.param(block, report, id=f"docs {fence} block with its report")
+        for fence, block, report in documented_blocks()
+        if report is not None
+    ],
+)
+def test_the_docs_show_what_the_engine_reports_for_wrong_inputs(engines, block, report):
+    engine = engines["typescript"]
+    deployment = engine.start_deployment(preview=True)
+    with pytest.raises(ConstructError) as failure:
+        TypeScriptProgram(block, STACK_CONFIG | {"aws:region": REGION}).run(engine)
+    assert [line.strip() for line in failure.value.engine_message().splitlines()] == [
+        line.strip() for line in report.strip().splitlines()
+    ]
+    assert deployment.resources == []
+
+
 def test_typescript_and_yaml_examples_build_the_same_program():
     typescript = {
         component: set(literal)
@@ -411,9 +455,10 @@ def test_each_example_declares_the_stack_config_it_reads(example):
     assert set(STACK_CONFIG) <= set(declared)
 
 
-def test_the_docs_show_the_typescript_and_yaml_programs():
+def test_the_docs_show_the_typescript_and_yaml_programs_and_an_invalid_one():
     """The docs' programs are among those run above: deleting them must be a decision, not an accident."""
     assert doc_blocks("typescript") and [block for block in doc_blocks("yaml") if "resources:" in block]
+    assert [report for _, _, report in documented_blocks() if report is not None]
 
 
 # The critical path analysis the benchmarks report -----------------------------------------------

@@ -86,6 +86,10 @@ def test_items_of_lists_and_values_of_maps_are_named_by_their_paths(engine):
         ("subnetIds[1]", "must be a string; got 7"),
         ('tags["CostCenter"]', "must be a string; got 1234"),
     ]
+    assert error.engine_message().splitlines()[1:] == [
+        "\t\t- property subnetIds[1] with value '{7}' has a problem: must be a string; got 7",
+        "\t\t- property tags[\"CostCenter\"] with value '{1234}' has a problem: must be a string; got 1234",
+    ]
 
 
 def test_a_key_alias_as_kms_key_arn_is_refused_with_the_fix_naming_the_schema_property(engine):
@@ -95,8 +99,8 @@ def test_a_key_alias_as_kms_key_arn_is_refused_with_the_fix_naming_the_schema_pr
     assert path == "kmsKeyArn"
     assert reason.startswith("'alias/orders' is a key alias; RDS stores the key ARN")
     assert "pass the key ARN (arn:aws:kms:<region>:<account>:key/<key-id>)" in reason
-    assert error.engine_message(inputs).splitlines()[1] == (
-        f"\t\t- property kmsKeyArn with value 'alias/orders' has a problem: {reason}"
+    assert error.engine_message().splitlines()[1] == (
+        f"\t\t- property kmsKeyArn with value '{{alias/orders}}' has a problem: {reason}"
     )
 
 
