@@ -16,8 +16,10 @@ here as they are. This file therefore:
 
 ``pulumi.provider.experimental.component_provider_host(components, name, version=...)`` is
 ``pulumi.provider.main(ComponentProvider(components, name, None, version), sys.argv[1:])``; this
-file makes the same call with ``components.package.EncryptedRdsProvider``, the SDK's
-``ComponentProvider`` with integer inputs delivered as ``int`` (see its docstring).
+file makes the same call with ``components.package.EncryptedRdsProvider``: the SDK's
+``ComponentProvider`` that delivers integer inputs as ``int``, judges every input before the
+component runs and answers argument errors as input-property errors in schema names (see its
+docstring).
 
 ``python -m components`` from the repository root works the same way.
 """
