@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -53,8 +54,9 @@ class EncryptedRdsProvider(ComponentProvider):
       ``int(...)`` and then overwrites the result with the raw value, so a component would receive
       ``instance_count=2.0``; whole numbers of ``integer`` properties (also in arrays, maps and
       outputs) are converted first. ``tests/test_package_construct.py`` shows the SDK behaviour.
-    - Every input is checked against its args annotation, with every missing required one, before
-      the component runs (``validation.type_problems``, as the Python API does).
+    - Every input is checked against its args annotation before the component runs
+      (``validation.type_problems``, as the Python API does); missing required inputs are left to
+      the component, which reports them with its other problems.
     - An ``InvalidArgumentsError``, from those checks or from the component's own rules, becomes the
       provider protocol's ``InputPropertiesError``: each problem under the property's schema name
       (``kmsKeyArn``), Python argument names in the reasons turned into schema names, and no
@@ -96,6 +98,12 @@ class EncryptedRdsProvider(ComponentProvider):
                 raise
             invalid = error.inner
         raise self.input_properties_error(invalid) from None
+
+    def map_inputs(self, inputs, component_def):
+        # Missing required inputs are the component's to report, with its other problems at once
+        # and in its words; the SDK would stop at the first with a message of its own.
+        optional = {name: replace(prop, optional=True) for name, prop in component_def.inputs.items()}
+        return self.map_input_properties(inputs, optional, component_def.inputs_mapping, component_def.name, "")
 
     def input_properties_error(self, error: InvalidArgumentsError) -> InputPropertiesError:
         """The problems of ``error`` as the protocol's input property errors, in schema names."""

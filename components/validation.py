@@ -58,15 +58,19 @@ class ArgumentChecks:
 
     Given the component's ``args`` and its args ``TypedDict``, first checks every argument against
     its declared type (the type the package schema shows other languages) and raises at once on
-    any mismatch: the rules, and the component itself, need values of the declared types.
+    any mismatch: the rules, and the component itself, need values of the declared types. A
+    missing required argument is reported with the rest, unless a rule says more about it.
     """
 
     def __init__(self, resource: str, args: Mapping[str, Any] | None = None, args_type: type | None = None) -> None:
         self.resource = resource
         self.problems: list[str] = []
+        self.missing: list[str] = []
         if args_type is not None:
+            self.missing = missing_arguments(args or {}, args_type)
             self.problems += type_problems(args or {}, args_type)
-            self.raise_if_any()
+            if self.problems:
+                self.raise_if_any()
 
     def check(self, argument: str, value: Any, rule: Callable[..., str | None], *context: Any) -> None:
         if value is None or not is_known(value):
@@ -80,8 +84,11 @@ class ArgumentChecks:
             self.problems.append(f"{argument}: is required")
 
     def raise_if_any(self) -> None:
-        if self.problems:
-            raise InvalidArgumentsError(self.resource, self.problems)
+        if not self.problems and not self.missing:
+            return
+        explained = {problem.split(":", 1)[0] for problem in self.problems}
+        required = [f"{name}: is required" for name in self.missing if name not in explained]
+        raise InvalidArgumentsError(self.resource, required + self.problems)
 
 
 # Argument types ---------------------------------------------------------------------------------
@@ -94,13 +101,17 @@ Check = Callable[[Any, str], list[str]]
 
 
 def type_problems(args: Mapping[str, Any], args_type: type) -> list[str]:
-    """Every argument missing, or of another type than its annotation, as ``argument: message``."""
+    """Every argument of another type than its annotation, as ``argument: message``."""
+    fields, _ = _fields(args_type)
+    return [
+        problem for name, check in fields.items() if args.get(name) is not None for problem in check(args[name], name)
+    ]
+
+
+def missing_arguments(args: Mapping[str, Any], args_type: type) -> list[str]:
+    """The required arguments (not ``NotRequired``) left out or given as None."""
     fields, required = _fields(args_type)
-    problems = [f"{name}: is required" for name in fields if name in required and args.get(name) is None]
-    for name, check in fields.items():
-        if args.get(name) is not None:
-            problems += check(args[name], name)
-    return problems
+    return [name for name in fields if name in required and args.get(name) is None]
 
 
 @cache
