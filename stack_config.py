@@ -13,6 +13,7 @@ import pulumi.runtime.config as runtime_config
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from components import rules
+from components.master_password import check_password_version
 
 PROJECT = "encrypted-rds"
 REGION_KEY = "aws:region"
@@ -161,6 +162,12 @@ class StackConfig(BaseModel):
         description="Where the master password lives: secrets-manager (RDS generates and rotates it in Secrets Manager "
         "under the stack key) or write-only (generated once, kept in the Pulumi state as a secret and in a secret "
         "under the stack key; required with read replicas, except SQL Server, and Aurora global databases).",
+    )
+    db_password_version: Annotated[int, _rule(check_password_version)] = Field(
+        1,
+        alias=_key("dbPasswordVersion"),
+        description="write-only mode: increase to generate a new master password, apply it to the database and "
+        "write it to the secret.",
     )
     dr_automated_backups: bool = Field(
         False, alias=_key("drAutomatedBackups"), description="Replicate automated backups to drRegion."

@@ -208,3 +208,18 @@ def test_the_master_secret_is_rewritten_with_the_credentials_of_the_database_tha
     version = next(s for s in steps.values() if s.resource.name == "database-master-secret-value")
     assert version.op == "replace" and "secretString" in version.changed
     assert json.loads(plain(version.resource.inputs["secretString"]))[field] == value
+
+
+def test_a_password_rotation_replaces_only_the_generated_password_and_the_secret_value_and_applies_it():
+    first, second = runs("prod", {"encrypted-rds:dbPasswordVersion": 2})
+    steps = plan(first, second)
+    assert by_op(steps, "replace") == ["database-master-password", "database-master-secret-value"]
+    instance = next(s for s in steps.values() if s.resource.name == "database-instance")
+    # The new password is sent because its version changed (a write-only input is sent only then).
+    assert instance.changed == ("passwordWoVersion",)
+    stored = json.loads(plain(second.named("database-master-secret-value").inputs["secretString"]))
+    assert (
+        stored["password"]
+        == plain(instance.resource.inputs["passwordWo"])
+        != json.loads(plain(first.named("database-master-secret-value").inputs["secretString"]))["password"]
+    )

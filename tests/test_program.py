@@ -338,3 +338,17 @@ def test_modifications_wait_for_the_maintenance_window_in_prod_and_apply_at_once
     assert {r.name: r.inputs["applyImmediately"] for r in run.of_type(INSTANCE)} == dict.fromkeys(
         (r.name for r in run.of_type(INSTANCE)), immediately
     )
+
+
+def test_aurora_clusters_keep_the_password_mode_the_stack_chooses(deploy):
+    run = deploy(
+        "dev",
+        {
+            "encrypted-rds:dbEngine": "aurora-postgresql",
+            "encrypted-rds:dbEngineVersion": "16.4",
+            "encrypted-rds:dbInstanceClass": "db.r7g.large",
+            "encrypted-rds:dbPasswordMode": "write-only",
+        },
+    )
+    cluster = run.one(CLUSTER).inputs
+    assert "manageMasterUserPassword" not in cluster and "masterPasswordWo" in cluster

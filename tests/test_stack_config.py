@@ -250,6 +250,11 @@ INVALID = {
         "encrypted-rds:dbPasswordMode",
         "cannot manage the master password of an Aurora global database",
     ),
+    "password_version_below_one": (
+        {"encrypted-rds:dbPasswordVersion": 0},
+        "encrypted-rds:dbPasswordVersion",
+        "must be 1 or more",
+    ),
     "upper_case_identifier": (
         {"encrypted-rds:dbIdentifier": "Orders-Prod"},
         "encrypted-rds:dbIdentifier",
