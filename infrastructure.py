@@ -16,6 +16,7 @@ from components import (
     EncryptionReplicaKey,
     SnapshotSharing,
 )
+from components.engines import SERVERLESS_CLASS
 from stack_config import StackConfig
 
 
@@ -97,13 +98,23 @@ class Stack:
         self.exports["drKmsKeyArn"] = key.key_arn
         return key.key_arn
 
+    def engine_settings(self) -> dict[str, Any]:
+        """Engine, version and class, from the engine table where the stack leaves them empty; without a
+        version, RDS picks its default version of the engine. Serverless v2 classes carry a capacity range."""
+        config = self.config
+        settings: dict[str, Any] = {"engine": config.db_engine, "instance_class": config.instance_class}
+        if config.engine_version:
+            settings["engine_version"] = config.engine_version
+        if config.instance_class == SERVERLESS_CLASS:
+            minimum, maximum = config.serverless_capacity
+            settings |= {"serverless_min_capacity": minimum, "serverless_max_capacity": maximum}
+        return settings
+
     def database_settings(self, key_arn: pulumi.Input[str]) -> dict[str, Any]:
         config = self.config
         return {
             "kms_key_arn": key_arn,
-            "engine": config.db_engine,
-            "engine_version": config.db_engine_version,
-            "instance_class": config.db_instance_class,
+            **self.engine_settings(),
             "identifier": self.identifier,
             "subnet_ids": config.subnet_ids,
             "vpc_security_group_ids": config.security_group_ids,
@@ -145,9 +156,7 @@ class Stack:
             "database",
             {
                 "identifier": self.identifier,
-                "engine": config.db_engine,
-                "engine_version": config.db_engine_version,
-                "instance_class": config.db_instance_class,
+                **self.engine_settings(),
                 "primary_kms_key_arn": key_arn,
                 "primary_subnet_ids": config.subnet_ids,
                 "primary_vpc_security_group_ids": config.security_group_ids,
@@ -185,6 +194,7 @@ class Stack:
             "database",
             {
                 **self.database_settings(key_arn),
+                "license_model": config.license_model,
                 "allocated_storage_gb": config.db_allocated_storage_gb,
                 "max_allocated_storage_gb": config.db_max_allocated_storage_gb,
                 "multi_az": config.db_multi_az,
@@ -241,7 +251,7 @@ class Stack:
         config = self.config
         replica_settings = {
             **database.replica_source(),
-            "instance_class": config.replica_instance_class or config.db_instance_class,
+            "instance_class": config.replica_class,
             "performance_insights": config.db_performance_insights,
             "performance_insights_retention_days": config.db_performance_insights_retention_days,
             "deletion_protection": config.db_deletion_protection,

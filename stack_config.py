@@ -6,13 +6,24 @@ the same keys, types, defaults and descriptions (a test keeps the two equal).
 
 import difflib
 import json
-from typing import Annotated, Any, Literal, get_origin
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, cast, get_origin
 
 import pulumi
 import pulumi.runtime.config as runtime_config
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components import rules
+from components import engines, rules
 from components.master_password import check_password_version
 
 PROJECT = "encrypted-rds"
@@ -32,6 +43,17 @@ def _rule(check) -> AfterValidator:
 
 def _key(name: str) -> str:
     return f"{PROJECT}:{name}"
+
+
+#: The settings that depend on the engine, each with the rule it must meet for that engine.
+_ENGINE_RULES: dict[str, Callable[[str, Any], str | None]] = {
+    "db_engine_version": engines.check_engine_version,
+    "db_instance_class": engines.check_engine_class,
+    "db_license_model": engines.check_license_model,
+    "db_name": rules.check_db_name,
+    "db_log_exports": rules.check_log_exports,
+    "replica_instance_class": engines.check_engine_class,
+}
 
 
 class StackConfig(BaseModel):
@@ -85,10 +107,19 @@ class StackConfig(BaseModel):
         description="Database engine; aurora-postgresql and aurora-mysql create an Aurora cluster.",
     )
     db_engine_version: str = Field(
-        "16", alias=_key("dbEngineVersion"), description="Engine version (major or major.minor)."
+        "",
+        alias=_key("dbEngineVersion"),
+        description="Engine version: a major version (RDS picks a recent minor) or a full one. "
+        "Empty: the engine's default (components/engines.py).",
     )
-    db_instance_class: Annotated[str, _rule(rules.check_instance_class)] = Field(
-        "db.t4g.micro", alias=_key("dbInstanceClass"), description="DB instance class."
+    db_instance_class: Annotated[str, _rule(lambda value: value and rules.check_instance_class(value))] = Field(
+        "", alias=_key("dbInstanceClass"), description="DB instance class. Empty: the engine's default class."
+    )
+    db_license_model: str = Field(
+        "",
+        alias=_key("dbLicenseModel"),
+        description="License model (Oracle SE2: license-included or bring-your-own-license). "
+        "Empty: the engine's default; none for Aurora.",
     )
     db_identifier: Annotated[str, _rule(lambda name: name and rules.check_identifier(name))] = Field(
         "", alias=_key("dbIdentifier"), description="DB instance or cluster identifier. Empty: <project>-<stack>."
@@ -134,6 +165,11 @@ class StackConfig(BaseModel):
     )
     aurora_instance_count: Annotated[int, _rule(rules.check_instance_count)] = Field(
         2, alias=_key("auroraInstanceCount"), description="Instances in an Aurora cluster (1-16)."
+    )
+    aurora_serverless_capacity: str = Field(
+        "0.5-16",
+        alias=_key("auroraServerlessCapacity"),
+        description="Aurora Serverless v2 capacity range in ACUs, min-max (with dbInstanceClass db.serverless).",
     )
 
     same_region_replicas: int = Field(
@@ -200,6 +236,32 @@ class StackConfig(BaseModel):
     def is_aurora(self) -> bool:
         return self.db_engine in rules.AURORA_ENGINES
 
+    @property
+    def is_global_database(self) -> bool:
+        return self.is_aurora and self.dr_replica
+
+    @property
+    def engine_version(self) -> str | None:
+        """The version sent to RDS; None lets RDS choose its default version of the engine."""
+        return self.db_engine_version or engines.default_version(self.db_engine)
+
+    @property
+    def instance_class(self) -> str:
+        return self.db_instance_class or engines.default_class(self.db_engine, self.is_global_database)
+
+    @property
+    def license_model(self) -> str | None:
+        return self.db_license_model or engines.default_license(self.db_engine)
+
+    @property
+    def replica_class(self) -> str:
+        return self.replica_instance_class or self.instance_class
+
+    @property
+    def serverless_capacity(self) -> tuple[float, float]:
+        """(minimum, maximum) ACUs of auroraServerlessCapacity, which validation has read already."""
+        return cast(tuple[float, float], _capacity_range(self.aurora_serverless_capacity))
+
     @field_validator("kms_key_arn")
     @classmethod
     def _key_in_stack_region(cls, value: str, info: ValidationInfo) -> str:
@@ -214,46 +276,60 @@ class StackConfig(BaseModel):
             raise ValueError(message)
         return value
 
-    @field_validator("db_name")
+    @field_validator(*_ENGINE_RULES)
     @classmethod
-    def _db_name_fits_engine(cls, value: str, info: ValidationInfo) -> str:
+    def _fits_the_engine(cls, value: Any, info: ValidationInfo) -> Any:
         engine = info.data.get("db_engine")
-        if engine and (message := rules.check_db_name(engine, value)):
+        if value and engine and (message := _ENGINE_RULES[str(info.field_name)](engine, value)):
+            raise ValueError(message)
+        return value
+
+    @field_validator("db_allocated_storage_gb")
+    @classmethod
+    def _allocated_storage(cls, value: int, info: ValidationInfo) -> int:
+        engine = info.data.get("db_engine")
+        if engine in rules.INSTANCE_ENGINES and (message := rules.check_allocated_storage(engine, value)):
             raise ValueError(message)
         return value
 
     @field_validator("db_max_allocated_storage_gb")
     @classmethod
-    def _storage(cls, value: int, info: ValidationInfo) -> int:
-        allocated = info.data.get("db_allocated_storage_gb")
-        engine = info.data.get("db_engine", "")
+    def _storage_autoscaling_limit(cls, value: int, info: ValidationInfo) -> int:
+        engine, allocated = info.data.get("db_engine"), info.data.get("db_allocated_storage_gb")
         if (
-            allocated is not None
-            and engine not in rules.AURORA_ENGINES
-            and (message := rules.check_storage(allocated, value))
+            engine in rules.INSTANCE_ENGINES
+            and allocated is not None
+            and (message := rules.check_max_allocated_storage(engine, allocated, value))
         ):
             raise ValueError(message)
         return value
 
-    @field_validator("db_log_exports")
+    @field_validator("aurora_serverless_capacity")
     @classmethod
-    def _logs_fit_engine(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        engine = info.data.get("db_engine")
-        if engine and (message := rules.check_log_exports(engine, value)):
+    def _serverless_capacity_range(cls, value: str) -> str:
+        bounds = _capacity_range(value)
+        if bounds is None:
+            raise ValueError(f"'{value}' is not a capacity range; write it as min-max in ACUs, such as 0.5-16")
+        low, high = bounds
+        if message := rules.check_serverless_min_capacity(low) or rules.check_serverless_max_capacity(low, high):
             raise ValueError(message)
         return value
 
     @field_validator("same_region_replicas")
     @classmethod
     def _aurora_readers_are_cluster_instances(cls, value: int, info: ValidationInfo) -> int:
-        if value and info.data.get("db_engine") in rules.AURORA_ENGINES:
+        engine = info.data.get("db_engine", "")
+        if value and engine in rules.AURORA_ENGINES:
             raise ValueError("Aurora readers are cluster instances; set auroraInstanceCount instead of read replicas")
+        if value and (message := engines.check_read_replicas(engine)):
+            raise ValueError(message)
         return value
 
     @field_validator("dr_region")
     @classmethod
     def _dr_is_another_region(cls, value: str, info: ValidationInfo) -> str:
-        if value and value == info.data.get("region"):
+        region = info.data.get("region")
+        if value and value == region:
             raise ValueError(f"the DR region must differ from the stack's region {value}; choose another region")
         return value
 
@@ -280,7 +356,8 @@ class StackConfig(BaseModel):
         if value and not info.data.get("dr_region"):
             raise ValueError("needs a DR region; set encrypted-rds:drRegion")
         instance_only = info.field_name in ("dr_automated_backups", "dr_snapshot_copy")
-        if value and instance_only and info.data.get("db_engine") in rules.AURORA_ENGINES:
+        engine = info.data.get("db_engine", "")
+        if value and instance_only and engine in rules.AURORA_ENGINES:
             raise ValueError(
                 "automated backup replication and snapshot copies are for DB instances; Aurora DR is drReplica "
                 "(global database)"
@@ -290,6 +367,8 @@ class StackConfig(BaseModel):
             and instance_only
             and (message := rules.check_govcloud_cross_region_copy(info.data.get("region"), info.data.get("dr_region")))
         ):
+            raise ValueError(message)
+        if value and info.field_name == "dr_replica" and (message := engines.check_read_replicas(engine)):
             raise ValueError(message)
         return value
 
@@ -331,6 +410,35 @@ class StackConfig(BaseModel):
             raise ValueError(f"{message} (the cross-region replica needs groups of the DR region)")
         return value
 
+    @model_validator(mode="after")
+    def _global_database_version_and_class(self) -> "StackConfig":
+        """An Aurora global database pins one version in every region and runs on memory-optimized classes.
+
+        https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html
+        """
+        if not self.is_global_database:
+            return self
+        problems = []
+        if not self.db_engine_version:
+            # The engines' defaults are major versions at most, and a global cluster needs a full one.
+            problems.append(
+                (
+                    "db_engine_version",
+                    self.db_engine_version,
+                    f"an Aurora global database runs one full engine version in every region, which no default gives; "
+                    f"set one that supports global databases, such as {engines.ENGINES[self.db_engine].example_version} "
+                    f"(aws rds describe-db-engine-versions --engine {self.db_engine} "
+                    "--query 'DBEngineVersions[?SupportsGlobalDatabases].EngineVersion')",
+                )
+            )
+        elif message := rules.check_global_engine_version(self.db_engine, self.db_engine_version):
+            problems.append(("db_engine_version", self.db_engine_version, message))
+        if message := engines.check_global_database_class(self.instance_class):
+            problems.append(("db_instance_class", self.db_instance_class, message))
+        if problems:
+            raise _located(problems)
+        return self
+
 
 class ConfigError(pulumi.RunError):
     """Every problem of a stack's configuration, each naming its key and the fix."""
@@ -341,6 +449,30 @@ class ConfigError(pulumi.RunError):
         super().__init__(
             f"Invalid configuration for stack '{stack}' ({len(problems)} problem(s)); no resource was created:\n{lines}"
         )
+
+
+def _capacity_range(value: str) -> tuple[float, float] | None:
+    """'0.5-16' -> (0.5, 16.0); None for what does not read as two numbers."""
+    low, dash, high = value.partition("-")
+    try:
+        return (float(low), float(high)) if dash else None
+    except ValueError:
+        return None
+
+
+def _located(problems: list[tuple[str, Any, str]]) -> ValidationError:
+    """Errors found across fields, each reported under the key that holds the value to change."""
+    return ValidationError.from_exception_data(
+        StackConfig.__name__,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{error}", {"error": message}),
+                loc=(StackConfig.model_fields[field].alias or field,),
+                input=value,
+            )
+            for field, value, message in problems
+        ],
+    )
 
 
 _FIELD_BY_KEY = {field.alias: name for name, field in StackConfig.model_fields.items() if field.alias}

@@ -1,7 +1,7 @@
 """An Aurora cluster, encrypted at cluster level with a customer managed key, and its instances."""
 
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -16,13 +16,21 @@ from .database_settings import (
     performance_insights_inputs,
     subnet_group,
 )
+from .engines import SERVERLESS_CLASS
 from .master_password import SECRETS_MANAGER, MasterPassword
 from .options import child_options
 from .package import register_declared_outputs
-from .rules import check_aurora_engine, check_instance_count
+from .rules import (
+    check_aurora_engine,
+    check_instance_count,
+    check_serverless_max_capacity,
+    check_serverless_min_capacity,
+)
 from .validation import ArgumentChecks
 
 DEFAULT_INSTANCE_COUNT = 2
+DEFAULT_SERVERLESS_MIN_CAPACITY = 0.5
+DEFAULT_SERVERLESS_MAX_CAPACITY = 16.0
 
 
 class EncryptedClusterArgs(TypedDict):
@@ -31,13 +39,17 @@ class EncryptedClusterArgs(TypedDict):
     engine: str
     """Aurora engine: aurora-postgresql or aurora-mysql."""
     instance_class: str
-    """Instance class of every cluster instance, such as db.r7g.large or db.t4g.medium."""
+    """Instance class of every cluster instance: db.serverless (Aurora Serverless v2), a memory-optimized class such as db.r7g.large, or db.t4g.medium/large."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnet ids in at least two Availability Zones, for the DB subnet group."""
     vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security group ids that control access to the cluster."""
     engine_version: NotRequired[str]
-    """Engine version, such as 16.4. Defaults to the engine's default."""
+    """Engine version, such as 16.6 for aurora-postgresql, or 8.0 (the default version of MySQL 8.0-compatible Aurora) or 8.0.mysql_aurora.3.08.2 for aurora-mysql. Defaults to RDS's default version of the engine."""
+    serverless_min_capacity: NotRequired[float]
+    """With `instanceClass` db.serverless: the least capacity in ACUs, 0 (auto-pause, on versions that support it) or 0.5 to 256, in steps of 0.5. Defaults to 0.5."""
+    serverless_max_capacity: NotRequired[float]
+    """With `instanceClass` db.serverless: the most capacity in ACUs, 1 to 256 (128 on older versions), in steps of 0.5. Defaults to 16."""
     identifier: NotRequired[str]
     """Cluster identifier; instances are named <identifier>-<n>. Defaults to the resource name."""
     instance_count: NotRequired[int]
@@ -99,6 +111,7 @@ class EncryptedCluster(pulumi.ComponentResource):
 
         check_database_args(checks, args, identifier, check_aurora_engine)
         checks.check("instance_count", instance_count, check_instance_count)
+        check_serverless_capacity_args(checks, args)
         global_member = args.get("global_cluster_identifier") is not None
         secondary = global_member and args.get("global_secondary", False)
         # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html ("Limitations"):
@@ -134,6 +147,7 @@ class EncryptedCluster(pulumi.ComponentResource):
             backup_retention_period=args.get("backup_retention_days", DEFAULT_BACKUP_RETENTION_DAYS),
             copy_tags_to_snapshot=True,
             enabled_cloudwatch_logs_exports=list(args.get("log_exports") or []),
+            serverlessv2_scaling_configuration=serverless_scaling(args),
             region=args.get("region"),
             tags=args.get("tags"),
             **deletion_inputs(args, identifier),
@@ -184,3 +198,28 @@ class EncryptedCluster(pulumi.ComponentResource):
         )
         self.kms_key_arn = cluster.kms_key_id
         register_declared_outputs(self)
+
+
+def check_serverless_capacity_args(checks: ArgumentChecks, args: Mapping[str, Any]) -> None:
+    """The capacity range a cluster of db.serverless instances needs, and only such a cluster."""
+    low = args.get("serverless_min_capacity", DEFAULT_SERVERLESS_MIN_CAPACITY)
+    high = args.get("serverless_max_capacity", DEFAULT_SERVERLESS_MAX_CAPACITY)
+    if args.get("instance_class") != SERVERLESS_CLASS:
+        for argument in ("serverless_min_capacity", "serverless_max_capacity"):
+            if argument in args:
+                checks.problems.append(f"{argument}: applies only to instance_class {SERVERLESS_CLASS}; leave it out")
+        return
+    checks.check("serverless_min_capacity", low, check_serverless_min_capacity)
+    if check_serverless_min_capacity(low) is None:
+        checks.check("serverless_max_capacity", high, lambda acu: check_serverless_max_capacity(low, acu))
+
+
+def serverless_scaling(args: Mapping[str, Any]) -> aws.rds.ClusterServerlessv2ScalingConfigurationArgs | None:
+    """https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.requirements.html:
+    a cluster must have a capacity range before it can have db.serverless instances."""
+    if args.get("instance_class") != SERVERLESS_CLASS:
+        return None
+    return aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+        min_capacity=args.get("serverless_min_capacity", DEFAULT_SERVERLESS_MIN_CAPACITY),
+        max_capacity=args.get("serverless_max_capacity", DEFAULT_SERVERLESS_MAX_CAPACITY),
+    )

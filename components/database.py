@@ -17,17 +17,19 @@ from .database_settings import (
     resource_region,
     subnet_group,
 )
+from .engines import check_license_model, default_license
 from .master_password import MasterPassword
 from .options import child_options
 from .package import register_declared_outputs
 from .rules import (
+    check_allocated_storage,
     check_backup_retention,
     check_govcloud_cross_region_copy,
     check_identifier,
     check_instance_engine,
     check_key_arn,
+    check_max_allocated_storage,
     check_region,
-    check_storage,
 )
 from .validation import ArgumentChecks
 
@@ -41,13 +43,15 @@ class EncryptedDatabaseArgs(TypedDict):
     engine: str
     """Engine: postgres, mysql, mariadb, oracle-ee, oracle-ee-cdb, oracle-se2, oracle-se2-cdb, sqlserver-ee, sqlserver-se or sqlserver-web (sqlserver-ex cannot be encrypted)."""
     instance_class: str
-    """DB instance class, such as db.t4g.micro or db.r7g.large (db.m1.*, db.m2.* and db.t2.micro cannot be encrypted)."""
+    """DB instance class the engine runs on, such as db.t4g.micro or db.r7g.large (db.m1.*, db.m2.* and db.t2.micro cannot be encrypted; Oracle and SQL Server run on no Graviton class)."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnet ids in at least two Availability Zones, for the DB subnet group."""
     vpc_security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security group ids that control access to the database."""
     engine_version: NotRequired[str]
-    """Engine version, such as 16.4 or 16 (major only lets RDS pick the minor). Defaults to the engine's default."""
+    """Engine version: a major version such as 16 (RDS picks a recent minor) or a full one such as 16.4. Defaults to RDS's default version of the engine."""
+    license_model: NotRequired[str]
+    """License model: license-included or bring-your-own-license for Oracle SE2. Defaults to the edition's: bring-your-own-license for Oracle EE, license-included for Oracle SE2 and SQL Server, the open-source license otherwise."""
     identifier: NotRequired[str]
     """DB instance identifier. Defaults to the resource name."""
     db_name: NotRequired[str]
@@ -59,9 +63,9 @@ class EncryptedDatabaseArgs(TypedDict):
     password_version: NotRequired[int]
     """write-only mode: increase to generate a new password, apply it to the database and write it to the secret. Defaults to 1."""
     allocated_storage_gb: NotRequired[int]
-    """Initial gp3 storage in GiB (20 to 65536). Defaults to 20."""
+    """Initial gp3 storage in GiB: 20 to 65536 (16384 for SQL Server). Defaults to 20."""
     max_allocated_storage_gb: NotRequired[int]
-    """Storage autoscaling limit in GiB, above `allocatedStorageGb`. Defaults to 100."""
+    """Storage autoscaling limit in GiB, at least 10% above `allocatedStorageGb`. Defaults to 100."""
     backup_retention_days: NotRequired[int]
     """Days of automated backups, 1 to 35 (backups cannot be turned off: without them a lost key loses the data). Defaults to 7."""
     multi_az: NotRequired[bool]
@@ -118,8 +122,18 @@ class EncryptedDatabase(pulumi.ComponentResource):
         allocated = args.get("allocated_storage_gb", DEFAULT_ALLOCATED_STORAGE_GB)
         max_allocated = args.get("max_allocated_storage_gb", DEFAULT_MAX_ALLOCATED_STORAGE_GB)
 
+        engine = args.get("engine", "")
+
         check_database_args(checks, args, identifier, check_instance_engine)
-        checks.check("max_allocated_storage_gb", (allocated, max_allocated), lambda sizes: check_storage(*sizes))
+        if check_instance_engine(engine) is None:
+            checks.check("license_model", args.get("license_model"), lambda model: check_license_model(engine, model))
+        checks.check("allocated_storage_gb", allocated, lambda size: check_allocated_storage(engine, size))
+        if check_allocated_storage(engine, allocated) is None:
+            checks.check(
+                "max_allocated_storage_gb",
+                max_allocated,
+                lambda size: check_max_allocated_storage(engine, allocated, size),
+            )
         backup_region = args.get("backup_replication_region")
         if backup_region:
             # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html: backups of
@@ -162,6 +176,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
             engine=args["engine"],
             engine_version=args.get("engine_version"),
             instance_class=args["instance_class"],
+            license_model=args.get("license_model") or default_license(engine),
             db_name=args.get("db_name") or None,
             username=username,
             **password.database_inputs(),

@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .engines import check_engine_class, check_engine_version
 from .master_password import check_password_mode, check_password_version
 from .options import child_options
 from .rules import (
@@ -64,8 +65,17 @@ def check_database_args(
         check_performance_insights_retention,
     )
     if engine and engine_rule(engine) is None:
+        checks.check(
+            "engine_version", args.get("engine_version"), lambda version: check_engine_version(engine, version)
+        )
+        checks.check("instance_class", args.get("instance_class"), lambda klass: check_class_of(engine, klass))
         checks.check("db_name", args.get("db_name"), lambda name: check_db_name(engine, name))
         checks.check("log_exports", args.get("log_exports"), lambda logs: check_log_exports(engine, logs))
+
+
+def check_class_of(engine: str, instance_class: str) -> str | None:
+    """The engine's own class rules, once the class is a class at all (reported by check_instance_class)."""
+    return None if check_instance_class(instance_class) else check_engine_class(engine, instance_class)
 
 
 def default_identifier(name: str, args: Mapping[str, Any]) -> str:

@@ -6,12 +6,20 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .cluster import EncryptedCluster
-from .database_settings import default_identifier, resource_region
+from .cluster import EncryptedCluster, check_serverless_capacity_args
+from .database_settings import check_class_of, default_identifier, resource_region
+from .engines import check_global_database_class
 from .master_password import WRITE_ONLY
 from .options import child_options
 from .package import register_declared_outputs
-from .rules import check_aurora_engine, check_global_engine_version, check_identifier, check_key_arn, check_region
+from .rules import (
+    check_aurora_engine,
+    check_global_engine_version,
+    check_identifier,
+    check_instance_class,
+    check_key_arn,
+    check_region,
+)
 from .validation import ArgumentChecks
 
 DEFAULT_SECONDARY_INSTANCE_COUNT = 1
@@ -21,9 +29,9 @@ class EncryptedGlobalClusterArgs(TypedDict):
     engine: str
     """Aurora engine: aurora-postgresql or aurora-mysql."""
     engine_version: str
-    """Full engine version, such as 16.4 or 8.0.mysql_aurora.3.08.0; every cluster of a global database runs the same one."""
+    """Full engine version that supports global databases, such as 16.4 or 8.0.mysql_aurora.3.08.0; every cluster of a global database runs the same one."""
     instance_class: str
-    """Instance class of every instance, such as db.r7g.large."""
+    """Instance class of every instance: a memory-optimized class such as db.r7g.large, or db.serverless."""
     primary_kms_key_arn: pulumi.Input[str]
     """ARN of a customer managed key in the primary region."""
     primary_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -60,6 +68,10 @@ class EncryptedGlobalClusterArgs(TypedDict):
     """Refuse deletion of the global database and its clusters. Defaults to true."""
     final_snapshot: NotRequired[bool]
     """Take final snapshots when the clusters are deleted. Defaults to true."""
+    serverless_min_capacity: NotRequired[float]
+    """With `instanceClass` db.serverless: the least capacity of every instance in ACUs (see EncryptedCluster). Defaults to 0.5."""
+    serverless_max_capacity: NotRequired[float]
+    """With `instanceClass` db.serverless: the most capacity of every instance in ACUs (see EncryptedCluster). Defaults to 16."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Tags for every resource."""
 
@@ -82,20 +94,26 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
         primary_region = resource_region({"region": args.get("primary_region")})
         secondary_region = args.get("secondary_region")
 
+        engine = args.get("engine", "")
         for required in (
             "engine",
             "engine_version",
+            "instance_class",
             "secondary_region",
             "primary_kms_key_arn",
             "secondary_kms_key_arn",
         ):
             checks.require(required, args.get(required))
-        checks.check("engine", args.get("engine"), check_aurora_engine)
+        checks.check("engine", engine, check_aurora_engine)
         checks.check(
-            "engine_version",
-            args.get("engine_version"),
-            lambda version: check_global_engine_version(args.get("engine", ""), version),
+            "engine_version", args.get("engine_version"), lambda version: check_global_engine_version(engine, version)
         )
+        # The member clusters check these again, but only once the global cluster exists: checked here,
+        # nothing is created for arguments that cannot work.
+        checks.check("instance_class", args.get("instance_class"), check_instance_class)
+        if check_aurora_engine(engine) is None:
+            checks.check("instance_class", args.get("instance_class"), lambda klass: _global_class(engine, klass))
+        check_serverless_capacity_args(checks, args)
         checks.check("identifier", identifier, check_identifier)
         checks.check("secondary_region", secondary_region, check_region)
         # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html:
@@ -130,6 +148,8 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
                     "backup_retention_days",
                     "deletion_protection",
                     "final_snapshot",
+                    "serverless_min_capacity",
+                    "serverless_max_capacity",
                     "tags",
                 )
                 if setting in args
@@ -180,3 +200,10 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
         self.secondary_reader_endpoint = secondary.reader_endpoint
         self.master_user_secret_arn = primary.master_user_secret_arn
         register_declared_outputs(self)
+
+
+def _global_class(engine: str, instance_class: str) -> str | None:
+    """A class of the engine that a global database runs on (a malformed class is reported on its own)."""
+    if check_instance_class(instance_class):
+        return None
+    return check_class_of(engine, instance_class) or check_global_database_class(instance_class)

@@ -6,7 +6,14 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .database_settings import default_identifier, modification_inputs, performance_insights_inputs, subnet_group
+from .database_settings import (
+    check_class_of,
+    default_identifier,
+    modification_inputs,
+    performance_insights_inputs,
+    subnet_group,
+)
+from .engines import check_read_replicas
 from .master_password import SECRETS_MANAGER
 from .options import child_options
 from .package import register_declared_outputs
@@ -34,7 +41,7 @@ class EncryptedReadReplicaArgs(TypedDict):
     source_region: str
     """Region of the source DB instance."""
     source_engine: str
-    """Engine of the source, such as postgres."""
+    """Engine of the source, such as postgres; Oracle and SQL Server have read replicas only in Enterprise Edition."""
     source_storage_encrypted: bool
     """Whether the source is encrypted; an unencrypted source is refused (encrypted and unencrypted never mix)."""
     source_backup_retention_days: int
@@ -42,7 +49,7 @@ class EncryptedReadReplicaArgs(TypedDict):
     source_password_mode: str
     """Password mode of the source (secrets-manager or write-only); AWS cannot replicate a source whose password Secrets Manager manages, except SQL Server."""
     instance_class: str
-    """DB instance class of the replica."""
+    """DB instance class of the replica, one the source's engine runs on."""
     source_kms_key_arn: NotRequired[pulumi.Input[str]]
     """ARN of the source's key: what a replica in the source's region is encrypted with (and its Performance Insights)."""
     region: NotRequired[str]
@@ -95,9 +102,14 @@ class EncryptedReadReplica(pulumi.ComponentResource):
 
         for required in ("source_db_identifier", "source_db_arn", "source_region", "instance_class"):
             checks.require(required, args.get(required))
+        source_engine = args.get("source_engine", "")
         checks.check("source_region", source_region, check_region)
         checks.check("region", args.get("region"), check_region)
-        checks.check("source_engine", args.get("source_engine"), check_instance_engine)
+        checks.check(
+            "source_engine",
+            source_engine,
+            lambda engine: check_instance_engine(engine) or check_read_replicas(engine),
+        )
         checks.check(
             "source_storage_encrypted",
             (args.get("source_storage_encrypted", False), args.get("source_backup_retention_days", 0)),
@@ -109,6 +121,10 @@ class EncryptedReadReplica(pulumi.ComponentResource):
             lambda mode: check_replica_password_mode(args.get("source_engine", ""), mode == SECRETS_MANAGER),
         )
         checks.check("instance_class", args.get("instance_class"), check_instance_class)
+        if check_instance_engine(source_engine) is None:
+            checks.check(
+                "instance_class", args.get("instance_class"), lambda klass: check_class_of(source_engine, klass)
+            )
         checks.check("identifier", identifier, check_identifier)
         # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html
         # (VpcSecurityGroupIds): without groups a replica gets the VPC's default security group, in

@@ -10,23 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from .engines import CLASS_PATTERN, ENGINES, SERVERLESS_CLASS, max_storage_gb
+
 #: Engines an ``EncryptedDatabase`` (one RDS DB instance) can run, encrypted.
-INSTANCE_ENGINES = frozenset(
-    {
-        "postgres",
-        "mysql",
-        "mariadb",
-        "oracle-ee",
-        "oracle-ee-cdb",
-        "oracle-se2",
-        "oracle-se2-cdb",
-        "sqlserver-ee",
-        "sqlserver-se",
-        "sqlserver-web",
-    }
-)
+INSTANCE_ENGINES = frozenset(engine for engine, spec in ENGINES.items() if not spec.aurora)
 #: Engines an ``EncryptedCluster`` (Aurora) can run.
-AURORA_ENGINES = frozenset({"aurora-postgresql", "aurora-mysql"})
+AURORA_ENGINES = frozenset(engine for engine, spec in ENGINES.items() if spec.aurora)
 
 # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html
 # ("Availability of Amazon RDS encryption"): these classes do not support encryption, and
@@ -93,7 +82,7 @@ def check_aurora_engine(engine: str) -> str | None:
 
 
 def check_instance_class(instance_class: str) -> str | None:
-    if not re.match(r"^db\.[a-z0-9-]+\.[a-z0-9]+$", instance_class):
+    if instance_class != SERVERLESS_CLASS and not CLASS_PATTERN.match(instance_class):
         return f"'{instance_class}' is not a DB instance class; use a class such as db.t4g.micro or db.r7g.large"
     if UNENCRYPTABLE_CLASS_PATTERN.match(instance_class):
         return (
@@ -170,12 +159,13 @@ def check_rotation_period(days: int) -> str | None:
 
 
 def check_key_alias(alias: str) -> str | None:
-    # https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html: alias/ prefix,
-    # alias/aws/ is reserved for AWS managed keys, 1-256 characters of [a-zA-Z0-9/_-].
+    # https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName): 1-256
+    # characters matching ^[a-zA-Z0-9:/_-]+$, beginning with alias/; alias/aws/ is reserved for AWS
+    # managed keys (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html).
     if alias.startswith("alias/aws/"):
         return f"alias '{alias}' uses the prefix alias/aws/, reserved for AWS managed keys; choose another name"
-    if not re.match(r"^alias/[a-zA-Z0-9/_-]{1,250}$", alias):
-        return f"alias '{alias}' must be 'alias/' followed by 1-250 letters, digits, '/', '_' or '-'"
+    if not re.match(r"^alias/[a-zA-Z0-9:/_-]{1,250}$", alias):
+        return f"alias '{alias}' must be 'alias/' followed by 1-250 letters, digits, ':', '/', '_' or '-'"
     return None
 
 
@@ -247,16 +237,31 @@ def check_db_name(engine: str, db_name: str) -> str | None:
     return None
 
 
-def check_storage(allocated_gb: int, max_allocated_gb: int) -> str | None:
-    # gp3 volumes: 20 GiB to 64 TiB; storage autoscaling needs a limit above the allocation
-    # (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
-    if not 20 <= allocated_gb <= 65536:
-        return f"allocated storage {allocated_gb} GiB is outside gp3's 20 to 65536 GiB"
-    if max_allocated_gb <= allocated_gb or max_allocated_gb > 65536:
+def _storage_limit(engine: str) -> int:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html: gp3 volumes of 20 GiB to
+    # 64 TiB, 16 TiB for RDS for SQL Server (engines.py holds each engine's maximum).
+    return max_storage_gb(engine) or 65536
+
+
+def check_allocated_storage(engine: str, allocated_gb: int) -> str | None:
+    limit = _storage_limit(engine)
+    if not 20 <= allocated_gb <= limit:
+        return f"allocated storage {allocated_gb} GiB is outside the 20 to {limit} GiB that {engine} allows on gp3"
+    return None
+
+
+def check_max_allocated_storage(engine: str, allocated_gb: int, max_allocated_gb: int) -> str | None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html: "You must set
+    # the maximum storage threshold to at least 10% more than the current allocated storage".
+    minimum = allocated_gb + -(-allocated_gb // 10)
+    limit = _storage_limit(engine)
+    if max_allocated_gb < minimum:
         return (
-            f"storage autoscaling limit {max_allocated_gb} GiB must be above the allocated {allocated_gb} GiB "
-            "and at most 65536 GiB"
+            f"storage autoscaling limit {max_allocated_gb} GiB must be at least 10% above the allocated "
+            f"{allocated_gb} GiB; use {minimum} GiB or more (AWS recommends 26% above, to avoid early warnings)"
         )
+    if max_allocated_gb > limit:
+        return f"storage autoscaling limit {max_allocated_gb} GiB exceeds the {limit} GiB that {engine} allows"
     return None
 
 
@@ -372,6 +377,27 @@ def check_global_engine_version(engine: str, version: str) -> str | None:
             f"'{version}' is not a full {engine} version; an Aurora global database needs one (such as {full[1]}): "
             "the provider reads the full version back and would otherwise modify the global cluster on every update"
         )
+    return None
+
+
+# https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html:
+# ACUs in steps of 0.5; MinCapacity 0 (on versions with auto-pause) or 0.5 and up; MaxCapacity up to
+# 256 (128 on older versions) and above 0.5.
+def _half_steps(acu: float) -> bool:
+    return acu * 2 == int(acu * 2)
+
+
+def check_serverless_min_capacity(min_acu: float) -> str | None:
+    if not _half_steps(min_acu) or not 0 <= min_acu <= 256:
+        return f"minimum capacity {min_acu} ACUs must be 0 (auto-pause) or 0.5 to 256 in steps of 0.5, such as 0.5"
+    return None
+
+
+def check_serverless_max_capacity(min_acu: float, max_acu: float) -> str | None:
+    if not _half_steps(max_acu) or not 1 <= max_acu <= 256:
+        return f"maximum capacity {max_acu} ACUs must be 1 to 256 (128 on older versions) in steps of 0.5, such as 16"
+    if max_acu < min_acu:
+        return f"maximum capacity {max_acu} ACUs is below the minimum {min_acu}; raise it or lower the minimum"
     return None
 
 

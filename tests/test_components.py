@@ -2,7 +2,7 @@
 
 import pulumi
 import pytest
-from conftest import CLUSTER, INSTANCE, KEY
+from conftest import ALIAS, CLUSTER, CLUSTER_INSTANCE, INSTANCE, KEY
 
 from components import EncryptedCluster, EncryptedDatabase, EncryptionKey
 
@@ -106,5 +106,83 @@ def test_key_in_another_region_has_a_policy_for_rds_in_that_region(under_mocks):
 
 
 def test_cluster_key_output_is_the_cluster_key(under_mocks):
-    run = under_mocks(lambda: EncryptedCluster("c", database_args(engine="aurora-mysql", instance_count=1)))
+    run = under_mocks(
+        lambda: EncryptedCluster(
+            "c", database_args(engine="aurora-mysql", instance_class="db.t4g.medium", instance_count=1)
+        )
+    )
     assert run.one(CLUSTER).inputs["kmsKeyId"] == KEY_ARN
+
+
+@pytest.mark.parametrize(
+    ("engine", "license_model"),
+    [("oracle-ee", "bring-your-own-license"), ("oracle-se2", "license-included"), ("sqlserver-se", "license-included")],
+)
+def test_database_declares_the_license_model_of_its_edition(engine, license_model, under_mocks):
+    args = database_args(engine=engine, instance_class="db.m5.large")
+    assert under_mocks(lambda: EncryptedDatabase("db", args)).one(INSTANCE).inputs["licenseModel"] == license_model
+
+
+def test_database_refuses_a_license_model_its_edition_does_not_have(refused):
+    args = database_args(engine="oracle-ee", instance_class="db.m5.large", license_model="license-included")
+    problems = refused(lambda: EncryptedDatabase("db", args))
+    assert problems == [
+        "license_model: 'license-included' is not a license model of oracle-ee; use bring-your-own-license"
+    ]
+
+
+def test_database_refuses_a_class_and_a_version_its_engine_does_not_run(refused):
+    args = database_args(engine="oracle-ee", instance_class="db.r7g.large", engine_version="8.0.36")
+    problems = refused(lambda: EncryptedDatabase("db", args))
+    assert [p.split(":")[0] for p in problems] == ["engine_version", "instance_class"]
+    assert "RDS for Oracle runs on no AWS Graviton (g) class" in problems[1]
+
+
+def test_database_names_the_allocation_when_the_allocation_is_out_of_range(refused):
+    problems = refused(lambda: EncryptedDatabase("db", database_args(allocated_storage_gb=70000)))
+    assert problems == [
+        "allocated_storage_gb: allocated storage 70000 GiB is outside the 20 to 65536 GiB that postgres allows on gp3"
+    ]
+
+
+def test_sql_server_database_storage_ends_at_16_tib(refused):
+    args = database_args(engine="sqlserver-se", instance_class="db.m5.large", max_allocated_storage_gb=17000)
+    problems = refused(lambda: EncryptedDatabase("db", args))
+    assert problems == [
+        "max_allocated_storage_gb: storage autoscaling limit 17000 GiB exceeds the 16384 GiB that sqlserver-se allows"
+    ]
+
+
+def serverless_args(**overrides):
+    return database_args(engine="aurora-postgresql", instance_class="db.serverless", instance_count=1, **overrides)
+
+
+def test_serverless_cluster_gets_the_capacity_range_aurora_requires(under_mocks):
+    run = under_mocks(lambda: EncryptedCluster("c", serverless_args(serverless_max_capacity=8)))
+    assert run.one(CLUSTER).inputs["serverlessv2ScalingConfiguration"] == {"minCapacity": 0.5, "maxCapacity": 8}
+    assert run.one(CLUSTER_INSTANCE).inputs["instanceClass"] == "db.serverless"
+
+
+def test_provisioned_cluster_has_no_capacity_range(under_mocks):
+    args = database_args(engine="aurora-mysql", instance_class="db.r7g.large", instance_count=1)
+    assert (
+        "serverlessv2ScalingConfiguration" not in under_mocks(lambda: EncryptedCluster("c", args)).one(CLUSTER).inputs
+    )
+
+
+def test_serverless_capacity_outside_what_aurora_allows_is_refused(refused):
+    problems = refused(lambda: EncryptedCluster("c", serverless_args(serverless_min_capacity=0.3)))
+    assert problems[0].startswith("serverless_min_capacity: minimum capacity 0.3 ACUs must be 0 (auto-pause) or 0.5")
+    problems = refused(lambda: EncryptedCluster("c", serverless_args(serverless_max_capacity=300)))
+    assert problems[0].startswith("serverless_max_capacity: maximum capacity 300 ACUs must be 1 to 256")
+
+
+def test_capacity_range_without_serverless_instances_is_refused(refused):
+    args = database_args(engine="aurora-mysql", instance_class="db.r7g.large", serverless_max_capacity=8)
+    problems = refused(lambda: EncryptedCluster("c", args))
+    assert problems == ["serverless_max_capacity: applies only to instance_class db.serverless; leave it out"]
+
+
+def test_key_alias_may_contain_a_colon_as_kms_allows(under_mocks):
+    run = under_mocks(lambda: EncryptionKey("k", {"alias": "alias/orders:prod"}))
+    assert run.one(ALIAS).inputs["name"] == "alias/orders:prod"

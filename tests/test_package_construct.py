@@ -54,6 +54,9 @@ VALUES: dict[str, Any] = {
     "engine": "postgres",
     "engineVersion": "16.4",
     "instanceClass": "db.t4g.micro",
+    "licenseModel": "postgresql-license",
+    "serverlessMinCapacity": 0.5,
+    "serverlessMaxCapacity": 8,
     "subnetIds": SUBNETS,
     "vpcSecurityGroupIds": GROUPS,
     "identifier": "orders",
@@ -128,8 +131,9 @@ VALUES: dict[str, Any] = {
 
 #: Where a component needs other values than the shared ones (all inputs given at once).
 OVERRIDES: dict[str, dict[str, Any]] = {
-    "EncryptedCluster": {"engine": "aurora-postgresql", "instanceClass": "db.r7g.large", "logExports": ["postgresql"]},
-    "EncryptedGlobalCluster": {"engine": "aurora-postgresql", "instanceClass": "db.r7g.large", "identifier": "orders"},
+    # The capacity range goes with Aurora Serverless v2 instances.
+    "EncryptedCluster": {"engine": "aurora-postgresql", "instanceClass": "db.serverless", "logExports": ["postgresql"]},
+    "EncryptedGlobalCluster": {"engine": "aurora-postgresql", "instanceClass": "db.serverless", "identifier": "orders"},
     # Every input at once makes a cross-region replica: a key, subnets and groups of its region.
     "EncryptedReadReplica": {
         "region": "us-west-2",

@@ -126,7 +126,8 @@ def test_replica_of_a_source_whose_password_secrets_manager_manages_is_refused(r
 def test_sql_server_replicas_allow_a_secrets_manager_password_on_the_source(under_mocks):
     run = under_mocks(
         lambda: EncryptedReadReplica(
-            "reader", source(source_engine="sqlserver-ee", source_password_mode="secrets-manager")
+            "reader",
+            source(source_engine="sqlserver-ee", source_password_mode="secrets-manager", instance_class="db.m5.xlarge"),
         )
     )
     assert run.one(INSTANCE).inputs["replicateSourceDb"] == "orders"
@@ -336,3 +337,36 @@ def test_global_database_needs_a_full_engine_version_which_the_provider_reads_ba
         "engine_version: '16' is not a full aurora-postgresql version; an Aurora global database needs one (such as "
         "16.4): the provider reads the full version back and would otherwise modify the global cluster on every update"
     ]
+
+
+def test_replica_of_oracle_standard_edition_2_is_refused_as_aws_has_none(refused):
+    problems = refused(
+        lambda: EncryptedReadReplica("reader", source(source_engine="oracle-se2", instance_class="db.m5.large"))
+    )
+    assert problems == [
+        "source_engine: RDS for Oracle has read replicas only in Enterprise Edition, not oracle-se2; "
+        "use oracle-ee or oracle-ee-cdb, or no replicas"
+    ]
+
+
+def test_replica_class_must_be_one_the_source_engine_runs_on(refused):
+    problems = refused(lambda: EncryptedReadReplica("reader", source(source_engine="sqlserver-ee")))
+    assert problems == [
+        "instance_class: sqlserver-ee cannot run on db.t4g.micro: RDS for SQL Server runs on no AWS Graviton (g) "
+        "class; use a class such as db.m5.xlarge"
+    ]
+
+
+def test_global_database_on_a_burstable_class_is_refused_before_anything_exists(refused):
+    problems = refused(lambda: EncryptedGlobalCluster("orders", global_args(instance_class="db.t4g.medium")))
+    assert problems == [
+        "instance_class: an Aurora global database needs memory-optimized classes (db.r*, db.x2g) or db.serverless, "
+        "not db.t4g.medium; use a class such as db.r6g.large"
+    ]
+
+
+def test_serverless_global_database_gives_both_clusters_the_capacity_range(under_mocks):
+    args = global_args(instance_class="db.serverless", serverless_min_capacity=1, serverless_max_capacity=32)
+    run = under_mocks(lambda: EncryptedGlobalCluster("orders", args))
+    ranges = [r.inputs["serverlessv2ScalingConfiguration"] for r in run.of_type(CLUSTER)]
+    assert ranges == [{"minCapacity": 1, "maxCapacity": 32}] * 2

@@ -112,7 +112,17 @@ INVALID = {
     "autoscaling_limit_not_above_allocation": (
         {"encrypted-rds:dbMaxAllocatedStorageGb": 20},
         "encrypted-rds:dbMaxAllocatedStorageGb",
-        "must be above the allocated 20 GiB",
+        "must be at least 10% above the allocated 20 GiB; use 22 GiB or more",
+    ),
+    "autoscaling_limit_less_than_10_percent_above_allocation": (
+        {"encrypted-rds:dbAllocatedStorageGb": 100, "encrypted-rds:dbMaxAllocatedStorageGb": 105},
+        "encrypted-rds:dbMaxAllocatedStorageGb",
+        "must be at least 10% above the allocated 100 GiB; use 110 GiB or more",
+    ),
+    "allocated_storage_beyond_gp3_is_reported_on_the_allocation": (
+        {"encrypted-rds:dbAllocatedStorageGb": 70000},
+        "encrypted-rds:dbAllocatedStorageGb",
+        "allocated storage 70000 GiB is outside the 20 to 65536 GiB that postgres allows",
     ),
     "performance_insights_retention": (
         {"encrypted-rds:dbPerformanceInsightsRetentionDays": 30},
@@ -336,10 +346,11 @@ def test_readme_documents_every_config_key():
 
 
 def test_sql_server_replicas_keep_the_password_in_secrets_manager(deploy):
+    # Enterprise Edition: the only SQL Server edition with read replicas (SQLServer.ReadReplicas.html).
     run = deploy(
         "dev",
         {
-            "encrypted-rds:dbEngine": "sqlserver-se",
+            "encrypted-rds:dbEngine": "sqlserver-ee",
             "encrypted-rds:dbEngineVersion": "15.00",
             "encrypted-rds:dbInstanceClass": "db.m6i.xlarge",
             "encrypted-rds:dbName": "",
