@@ -95,10 +95,10 @@ class StackConfig(BaseModel):
     key_rotation_period_days: Annotated[int, _rule(rules.check_rotation_period)] = Field(
         365, alias=_key("keyRotationPeriodDays"), description="Days between automatic key rotations (90-2560)."
     )
-    key_administrator_arns: Annotated[list[str], _rule(rules.check_principal_arns)] = Field(
+    key_administrator_arns: list[str] = Field(
         [], alias=_key("keyAdministratorArns"), description="IAM role or user ARNs that administer the key."
     )
-    key_user_arns: Annotated[list[str], _rule(rules.check_principal_arns)] = Field(
+    key_user_arns: list[str] = Field(
         [], alias=_key("keyUserArns"), description="IAM role or user ARNs allowed to use the key directly."
     )
     db_engine: str = Field(
@@ -178,7 +178,7 @@ class StackConfig(BaseModel):
     replica_instance_class: Annotated[str, _rule(lambda value: value and rules.check_instance_class(value))] = Field(
         "", alias=_key("replicaInstanceClass"), description="Instance class of read replicas. Empty: dbInstanceClass."
     )
-    dr_region: Annotated[str, _rule(lambda value: value and rules.check_region(value))] = Field(
+    dr_region: str = Field(
         "", alias=_key("drRegion"), description="Disaster recovery region. Empty: no cross-region resources."
     )
     dr_key_mode: Literal["independent", "multi-region"] = Field(
@@ -262,6 +262,13 @@ class StackConfig(BaseModel):
         """(minimum, maximum) ACUs of auroraServerlessCapacity, which validation has read already."""
         return cast(tuple[float, float], _capacity_range(self.aurora_serverless_capacity))
 
+    @field_validator("key_administrator_arns", "key_user_arns")
+    @classmethod
+    def _principals_in_the_stack_partition(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if message := rules.check_principal_arns(value, info.data.get("region")):
+            raise ValueError(message)
+        return value
+
     @field_validator("kms_key_arn")
     @classmethod
     def _key_in_stack_region(cls, value: str, info: ValidationInfo) -> str:
@@ -327,9 +334,13 @@ class StackConfig(BaseModel):
 
     @field_validator("dr_region")
     @classmethod
-    def _dr_is_another_region(cls, value: str, info: ValidationInfo) -> str:
+    def _dr_is_another_region_of_the_partition(cls, value: str, info: ValidationInfo) -> str:
         region = info.data.get("region")
-        if value and value == region:
+        if not value:
+            return value
+        if message := rules.check_region(value) or rules.check_same_partition(value, region):
+            raise ValueError(message)
+        if value == region:
             raise ValueError(f"the DR region must differ from the stack's region {value}; choose another region")
         return value
 

@@ -30,6 +30,7 @@ from .rules import (
     check_key_arn,
     check_max_allocated_storage,
     check_region,
+    check_same_partition,
 )
 from .validation import ArgumentChecks
 
@@ -138,11 +139,14 @@ class EncryptedDatabase(pulumi.ComponentResource):
         if backup_region:
             # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html: backups of
             # an encrypted instance are replicated under a key of the destination region.
-            checks.check("backup_replication_region", backup_region, check_region)
             checks.check(
                 "backup_replication_region",
                 backup_region,
-                lambda destination: check_govcloud_cross_region_copy(resource_region(args), destination),
+                lambda destination: (
+                    check_region(destination)
+                    or check_same_partition(destination, resource_region(args))
+                    or check_govcloud_cross_region_copy(resource_region(args), destination)
+                ),
             )
             if backup_region == resource_region(args):
                 checks.problems.append(

@@ -7,6 +7,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from .database_settings import resource_region
 from .key_policy import rds_key_policy
 from .options import child_options
 from .package import register_declared_outputs
@@ -69,12 +70,14 @@ class EncryptionKey(pulumi.ComponentResource):
         users = args.get("user_arns") or []
         shared_accounts = list(args.get("shared_account_ids") or [])
         region = args.get("region")
+        # Principals must be of the key's partition: the key's region, else the stack's.
+        key_region = resource_region(args)
 
         checks.check("alias", alias, check_key_alias)
         checks.check("deletion_window_days", deletion_window, check_deletion_window)
         checks.check("rotation_period_days", rotation_period, check_rotation_period)
-        checks.check("administrator_arns", administrators, check_principal_arns)
-        checks.check("user_arns", users, check_principal_arns)
+        checks.check("administrator_arns", administrators, check_principal_arns, key_region)
+        checks.check("user_arns", users, check_principal_arns, key_region)
         checks.check("shared_account_ids", shared_accounts, check_account_ids)
         checks.check("region", region, check_region)
         checks.raise_if_any()

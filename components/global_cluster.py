@@ -19,6 +19,7 @@ from .rules import (
     check_instance_class,
     check_key_arn,
     check_region,
+    check_same_partition,
 )
 from .validation import ArgumentChecks
 
@@ -115,7 +116,11 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
             checks.check("instance_class", args.get("instance_class"), lambda klass: _global_class(engine, klass))
         check_serverless_capacity_args(checks, args)
         checks.check("identifier", identifier, check_identifier)
-        checks.check("secondary_region", secondary_region, check_region)
+        checks.check(
+            "secondary_region",
+            secondary_region,
+            lambda region: check_region(region) or check_same_partition(region, primary_region),
+        )
         # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html:
         # each secondary cluster of an encrypted global database needs a key of its own region.
         checks.check("primary_kms_key_arn", args.get("primary_kms_key_arn"), check_key_arn, primary_region)

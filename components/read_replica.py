@@ -26,6 +26,7 @@ from .rules import (
     check_region,
     check_replica_password_mode,
     check_replica_source,
+    check_same_partition,
     check_same_region_replica_key,
     check_security_group_ids,
     check_subnet_ids,
@@ -104,7 +105,11 @@ class EncryptedReadReplica(pulumi.ComponentResource):
             checks.require(required, args.get(required))
         source_engine = args.get("source_engine", "")
         checks.check("source_region", source_region, check_region)
-        checks.check("region", args.get("region"), check_region)
+        checks.check(
+            "region",
+            args.get("region"),
+            lambda replica_region: check_region(replica_region) or check_same_partition(replica_region, source_region),
+        )
         checks.check(
             "source_engine",
             source_engine,

@@ -72,8 +72,8 @@ class EncryptionReplicaKey(pulumi.ComponentResource):
         checks.check("primary_key_arn", args.get("primary_key_arn"), check_multi_region_primary, region)
         checks.check("alias", alias, check_key_alias)
         checks.check("deletion_window_days", deletion_window, check_deletion_window)
-        checks.check("administrator_arns", administrators, check_principal_arns)
-        checks.check("user_arns", users, check_principal_arns)
+        checks.check("administrator_arns", administrators, check_principal_arns, region)
+        checks.check("user_arns", users, check_principal_arns, region)
         checks.check("shared_account_ids", shared_accounts, check_account_ids)
         checks.raise_if_any()
 

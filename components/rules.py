@@ -7,8 +7,14 @@ configuration (``stack_config.py``) and the components' arguments, so a rule is 
 
 from __future__ import annotations
 
+import difflib
+import functools
+import importlib.metadata
+import importlib.util
+import json
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from .engines import CLASS_PATTERN, ENGINES, SERVERLESS_CLASS, max_storage_gb
 
@@ -35,10 +41,31 @@ LOG_EXPORTS_BY_ENGINE: dict[str, frozenset[str]] = {
     "aurora-mysql": frozenset({"audit", "error", "general", "slowquery", "iam-db-auth-error"}),
 }
 
-_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
-_PARTITION = "|".join(re.escape(p) for p in _PARTITIONS)
+
+@functools.cache
+def regions_by_partition() -> dict[str, frozenset[str]]:
+    """AWS regions per partition (aws, aws-cn, aws-us-gov, ...), from botocore's endpoint data.
+
+    botocore ships the regions of every partition in data/partitions.json and is released as
+    regions open; the file is read directly, without importing botocore.
+    """
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("botocore is not installed; it provides the list of AWS regions (pip install botocore)")
+    data = json.loads((Path(spec.origin).parent / "data" / "partitions.json").read_text())
+    return {
+        partition["id"]: frozenset(region for region in partition["regions"] if not region.endswith("-global"))
+        for partition in data["partitions"]
+    }
+
+
+def region_partition(region: str) -> str | None:
+    """The partition a region belongs to (us-gov-west-1 -> aws-us-gov), or None for an unknown region."""
+    return next((partition for partition, regions in regions_by_partition().items() if region in regions), None)
+
+
+_PARTITION = "|".join(re.escape(partition) for partition in sorted(regions_by_partition(), key=len, reverse=True))
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
-REGION_PATTERN = re.compile(rf"^{_REGION}$")
 # https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN: a key ARN
 # names its region and account; the key id is a UUID, or mrk-<32 hex> for a multi-Region key.
 _KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
@@ -109,6 +136,8 @@ def check_key_arn(value: str, expected_region: str | None) -> str | None:
     match = KEY_ARN_PATTERN.match(value)
     if not match:
         return f"'{value}' is not a KMS key ARN; {fix}"
+    if problem := _check_arn_partition(value, match["partition"], match["region"]):
+        return problem
     # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html: KMS keys are
     # specific to the region they are created in; an encrypted resource needs a key of its region.
     if expected_region and match["region"] != expected_region:
@@ -125,8 +154,29 @@ def key_arn_region(value: str) -> str | None:
 
 
 def check_region(region: str) -> str | None:
-    if not REGION_PATTERN.match(region):
-        return f"'{region}' is not an AWS region name; use a name such as us-east-1 or eu-west-1"
+    if region_partition(region):
+        return None
+    known = sorted(set().union(*regions_by_partition().values()))
+    close = difflib.get_close_matches(region, known, n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return (
+        f"'{region}' is not an AWS region name; {hint}use a region such as us-east-1 or eu-west-1 "
+        f"(regions come from botocore {importlib.metadata.version('botocore')}; a region opened since needs a newer botocore)"
+    )
+
+
+def check_same_partition(region: str, other_region: str | None) -> str | None:
+    """Two regions that must share a partition.
+
+    https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html:
+    partitions are isolated; IAM principals, keys and replication do not cross them.
+    """
+    partition, other = region_partition(region), region_partition(other_region or "")
+    if partition and other and partition != other:
+        return (
+            f"{region} is in partition {partition} but {other_region} is in {other}; resources in one partition "
+            f"cannot reach another (no replication, keys or snapshots across): choose a region of {other}"
+        )
     return None
 
 
@@ -169,12 +219,34 @@ def check_key_alias(alias: str) -> str | None:
     return None
 
 
-def check_principal_arns(arns: Sequence[str]) -> str | None:
+def _check_arn_partition(arn: str, partition: str, region: str | None) -> str | None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html: an ARN names the partition
+    # of its resource (aws, aws-cn, aws-us-gov); a key policy or resource naming another partition's
+    # ARN refers to nothing that exists there.
+    if not region:
+        return None
+    expected = region_partition(region)
+    if expected is None:
+        return f"'{arn}' names {region}, which is not an AWS region"
+    if partition != expected:
+        return f"'{arn}' is in partition {partition} but {region} is in {expected}; use arn:{expected}:... ARNs"
+    return None
+
+
+def check_principal_arns(arns: Sequence[str], region: str | None = None) -> str | None:
+    """IAM principals given in a key policy; with a region, they must be of that region's partition."""
     bad = [arn for arn in arns if not _IAM_PRINCIPAL_PATTERN.match(arn)]
     if bad:
         return (
             f"{_listing(bad)} are not IAM role, user or account-root ARNs; "
             "use ARNs such as arn:aws:iam::123456789012:role/DatabaseAdmins (no wildcards)"
+        )
+    partition = region_partition(region or "")
+    other = [arn for arn in arns if partition and arn.split(":")[1] != partition]
+    if other:
+        return (
+            f"{_listing(other)} are not in partition {partition} of {region}; IAM principals of another "
+            f"partition cannot be named in this key's policy: use arn:{partition}:iam::<account>:... ARNs"
         )
     return None
 

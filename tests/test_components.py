@@ -186,3 +186,11 @@ def test_capacity_range_without_serverless_instances_is_refused(refused):
 def test_key_alias_may_contain_a_colon_as_kms_allows(under_mocks):
     run = under_mocks(lambda: EncryptionKey("k", {"alias": "alias/orders:prod"}))
     assert run.one(ALIAS).inputs["name"] == "alias/orders:prod"
+
+
+def test_database_refuses_backup_replication_into_another_partition(refused):
+    china_key = "arn:aws-cn:kms:cn-north-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000002"
+    args = database_args(backup_replication_region="cn-north-1", backup_replication_kms_key_arn=china_key)
+    problems = refused(lambda: EncryptedDatabase("db", args))
+    assert [p.split(":")[0] for p in problems] == ["backup_replication_region"]
+    assert "cn-north-1 is in partition aws-cn but us-east-1 is in aws" in problems[0]

@@ -370,3 +370,18 @@ def test_serverless_global_database_gives_both_clusters_the_capacity_range(under
     run = under_mocks(lambda: EncryptedGlobalCluster("orders", args))
     ranges = [r.inputs["serverlessv2ScalingConfiguration"] for r in run.of_type(CLUSTER)]
     assert ranges == [{"minCapacity": 1, "maxCapacity": 32}] * 2
+
+
+def test_replica_in_another_partition_than_its_source_is_refused(refused):
+    gov_key = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000002"
+    args = source(region="us-gov-west-1", kms_key_arn=gov_key, subnet_ids=WEST_SUBNETS, vpc_security_group_ids=GROUPS)
+    problems = refused(lambda: EncryptedReadReplica("reader", args))
+    assert [p.split(":")[0] for p in problems] == ["region"]
+    assert "us-gov-west-1 is in partition aws-us-gov but us-east-1 is in aws" in problems[0]
+
+
+def test_global_database_secondary_in_another_partition_is_refused(refused):
+    china_key = "arn:aws-cn:kms:cn-northwest-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000002"
+    args = global_args(secondary_region="cn-northwest-1", secondary_kms_key_arn=china_key)
+    problems = refused(lambda: EncryptedGlobalCluster("orders", args))
+    assert [p.split(":")[0] for p in problems] == ["secondary_region"]

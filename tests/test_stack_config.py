@@ -281,6 +281,32 @@ INVALID = {
         "between AWS GovCloud (US) Regions needs a presigned URL that pulumi-aws does not generate",
     ),
     "bad_region": ({"aws:region": "useast1"}, "aws:region", "not an AWS region name"),
+    "misspelled_region": ({"aws:region": "us-eats-1"}, "aws:region", "did you mean us-east-1?"),
+    "misspelled_dr_region": (
+        {"encrypted-rds:drRegion": "us-wset-2"},
+        "encrypted-rds:drRegion",
+        "did you mean us-west-2?",
+    ),
+    "dr_region_in_another_partition": (
+        {"encrypted-rds:drRegion": "cn-north-1"},
+        "encrypted-rds:drRegion",
+        "cn-north-1 is in partition aws-cn but us-east-1 is in aws",
+    ),
+    "key_administrator_of_another_partition": (
+        {"encrypted-rds:keyAdministratorArns": ["arn:aws-cn:iam::123456789012:role/DatabaseKeyAdministrators"]},
+        "encrypted-rds:keyAdministratorArns",
+        "are not in partition aws of us-east-1",
+    ),
+    "key_user_of_another_partition": (
+        {"encrypted-rds:keyUserArns": ["arn:aws-us-gov:iam::123456789012:role/OrdersApp"]},
+        "encrypted-rds:keyUserArns",
+        "are not in partition aws of us-east-1",
+    ),
+    "key_arn_of_another_partition": (
+        {"encrypted-rds:kmsKeyArn": "arn:aws-cn:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001"},
+        "encrypted-rds:kmsKeyArn",
+        "is in partition aws-cn but us-east-1 is in aws",
+    ),
     "typo_in_key": (
         {"encrypted-rds:dbMultiAZ": True},
         "encrypted-rds:dbMultiAZ",
