@@ -117,8 +117,10 @@ class EngineSpec:
     aurora: bool
     #: A major version (RDS then picks a recent minor of it), or None: RDS's own default version.
     default_version: str | None
-    #: The forms RDS accepts: a major version, or a full version such as example_version.
-    version_pattern: str
+    #: The forms RDS accepts: a major version (None where AWS documents none), or a full version such
+    #: as example_version.
+    major_pattern: str | None
+    full_pattern: str
     example_version: str
     default_class: str
     class_rule: ClassRule
@@ -133,7 +135,8 @@ class EngineSpec:
 def _open_source(
     engine: str,
     default_version: str,
-    version_pattern: str,
+    major_pattern: str,
+    full_pattern: str,
     example_version: str,
     license_model: str,
     versions_page: str,
@@ -142,7 +145,8 @@ def _open_source(
         engine=engine,
         aurora=False,
         default_version=default_version,
-        version_pattern=version_pattern,
+        major_pattern=major_pattern,
+        full_pattern=full_pattern,
         example_version=example_version,
         default_class="db.t4g.micro",
         class_rule=_open_source_classes,
@@ -161,7 +165,8 @@ def _oracle(engine: str, license_models: tuple[str, ...], read_replicas: bool) -
         # Release updates are named 19.0.0.0.ru-2025-01.rur-2025-01.r1, from July 2026 ...mrp-<date>.rN,
         # and spatial patch bundles ...spb-N.rN (OracleReleaseNotes/oracle-version-19-0.html).
         default_version="19",
-        version_pattern=r"\d{2}(\.\d+\.\d+\.\d+\.ru-\d{4}-\d{2}\.(rur-\d{4}-\d{2}|mrp-\d{4}-\d{2}|spb-\d+)\.r\d+)?",
+        major_pattern=r"\d{2}",
+        full_pattern=r"\d{2}\.\d+\.\d+\.\d+\.ru-\d{4}-\d{2}\.(rur-\d{4}-\d{2}|mrp-\d{4}-\d{2}|spb-\d+)\.r\d+",
         example_version="19.0.0.0.ru-2025-01.rur-2025-01.r1",
         # db.m5.large is in the table of every edition and license (Oracle.Concepts.InstanceClasses.html).
         default_class="db.m5.large",
@@ -187,7 +192,8 @@ def _sqlserver(engine: str, edition: str, default_class: str, smallest_t3: str, 
         # SQLServer.Concepts.General.VersionSupport.html: a major version such as 16.00 (SQL Server
         # 2022) gets a recent release of it; full versions read 16.00.4165.4.v1.
         default_version="16.00",
-        version_pattern=r"\d{2}\.\d{2}(\.\d+\.\d+\.v\d+)?",
+        major_pattern=r"\d{2}\.\d{2}",
+        full_pattern=r"\d{2}\.\d{2}\.\d+\.\d+\.v\d+",
         example_version="16.00.4165.4.v1",
         default_class=default_class,
         class_rule=_sqlserver_classes(edition, smallest_t3, smallest),
@@ -207,13 +213,19 @@ def _sqlserver(engine: str, edition: str, default_class: str, smallest_t3: str, 
 
 
 def _aurora(
-    engine: str, default_version: str | None, version_pattern: str, example_version: str, release_notes: str
+    engine: str,
+    default_version: str | None,
+    major_pattern: str | None,
+    full_pattern: str,
+    example_version: str,
+    release_notes: str,
 ) -> EngineSpec:
     return EngineSpec(
         engine=engine,
         aurora=True,
         default_version=default_version,
-        version_pattern=version_pattern,
+        major_pattern=major_pattern,
+        full_pattern=full_pattern,
         example_version=example_version,
         default_class="db.t4g.medium",
         class_rule=_aurora_classes,
@@ -239,7 +251,8 @@ ENGINES: dict[str, EngineSpec] = {
         _open_source(
             "postgres",
             "16",
-            r"\d{2}(\.\d+)?",
+            r"\d{2}",
+            r"\d{2}\.\d+",
             "16.4",
             "postgresql-license",
             "PostgreSQL.Concepts.General.DBVersions.html",
@@ -249,7 +262,8 @@ ENGINES: dict[str, EngineSpec] = {
         _open_source(
             "mysql",
             "8.4",
-            r"[5-9]\.\d+(\.\d+)?",
+            r"[5-9]\.\d+",
+            r"[5-9]\.\d+\.\d+",
             "8.4.3",
             "general-public-license",
             "MySQL.Concepts.VersionMgmt.html",
@@ -258,7 +272,8 @@ ENGINES: dict[str, EngineSpec] = {
         _open_source(
             "mariadb",
             "11.4",
-            r"1\d\.\d+(\.\d+)?",
+            r"1\d\.\d+",
+            r"1\d\.\d+\.\d+",
             "11.4.4",
             "general-public-license",
             "MariaDB.Concepts.VersionMgmt.html",
@@ -278,7 +293,8 @@ ENGINES: dict[str, EngineSpec] = {
         _aurora(
             "aurora-mysql",
             "8.0",
-            r"[5-9]\.\d+(\.mysql_aurora\.\d+\.\d+\.\d+)?",
+            r"[5-9]\.\d+",
+            r"[5-9]\.\d+\.mysql_aurora\.\d+\.\d+\.\d+",
             "8.0.mysql_aurora.3.08.0",
             "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraMySQLReleaseNotes/AuroraMySQL.release-calendars.html",
         ),
@@ -286,6 +302,7 @@ ENGINES: dict[str, EngineSpec] = {
         # major-only form, so the default is RDS's own default version.
         _aurora(
             "aurora-postgresql",
+            None,
             None,
             r"\d{2}\.\d+",
             "16.4",
@@ -323,7 +340,9 @@ def default_license(engine: str) -> str | None:
 
 def check_engine_version(engine: str, version: str) -> str | None:
     spec = ENGINES.get(engine)
-    if spec is None or re.fullmatch(spec.version_pattern, version):
+    if spec is None or any(
+        pattern and re.fullmatch(pattern, version) for pattern in (spec.major_pattern, spec.full_pattern)
+    ):
         return None
     major = (
         f"a major version such as {spec.default_version} (RDS picks a recent minor) or " if spec.default_version else ""
@@ -347,6 +366,11 @@ def check_engine_class(engine: str, instance_class: str) -> str | None:
     if reason := spec.class_rule(klass):
         return f"{engine} cannot run on {instance_class}: {reason}; {fix}"
     return None
+
+
+def is_full_version(engine: str, version: str) -> bool:
+    spec = ENGINES.get(engine)
+    return spec is None or re.fullmatch(spec.full_pattern, version) is not None
 
 
 def check_license_model(engine: str, license_model: str) -> str | None:

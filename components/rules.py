@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .engines import CLASS_PATTERN, ENGINES, SERVERLESS_CLASS, max_storage_gb
+from .engines import CLASS_PATTERN, ENGINES, SERVERLESS_CLASS, is_full_version, max_storage_gb
 
 #: Engines an ``EncryptedDatabase`` (one RDS DB instance) can run, encrypted.
 INSTANCE_ENGINES = frozenset(engine for engine, spec in ENGINES.items() if not spec.aurora)
@@ -440,14 +440,11 @@ def check_global_engine_version(engine: str, version: str) -> str | None:
     https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html:
     every cluster of a global database runs the same engine version.
     """
-    full = {
-        "aurora-postgresql": (r"^\d+\.\d+$", "16.4"),
-        "aurora-mysql": (r"^\d+\.\d+\.mysql_aurora\.\d+\.\d+\.\d+$", "8.0.mysql_aurora.3.08.0"),
-    }.get(engine)
-    if full and not re.match(full[0], version):
+    if engine in AURORA_ENGINES and not is_full_version(engine, version):
         return (
-            f"'{version}' is not a full {engine} version; an Aurora global database needs one (such as {full[1]}): "
-            "the provider reads the full version back and would otherwise modify the global cluster on every update"
+            f"'{version}' is not a full {engine} version; an Aurora global database needs one (such as "
+            f"{ENGINES[engine].example_version}): the provider reads the full version back and would otherwise modify "
+            "the global cluster on every update"
         )
     return None
 
