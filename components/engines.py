@@ -348,7 +348,7 @@ def check_engine_version(engine: str, version: str) -> str | None:
         f"a major version such as {spec.default_version} (RDS picks a recent minor) or " if spec.default_version else ""
     )
     return (
-        f"'{version}' is not a {engine} version; use {major}a full version such as {spec.example_version} "
+        f"'{version}' is not a version of {engine}; use {major}a full version such as {spec.example_version} "
         f"(list them with: aws rds describe-db-engine-versions --engine {engine})"
     )
 

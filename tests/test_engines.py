@@ -115,7 +115,7 @@ def test_a_full_version_of_the_engine_is_sent_as_given(engine, deploy):
 def test_a_version_in_another_form_is_refused_naming_the_version_key(engine, rejected):
     message, run = rejected("dev", {**engine_overrides(engine), "encrypted-rds:dbEngineVersion": "latest"})
     assert keys_named(message) == {"encrypted-rds:dbEngineVersion"}
-    assert f"'latest' is not a {engine} version" in message
+    assert f"'latest' is not a version of {engine}" in message
     assert run.resources == []
 
 
@@ -134,7 +134,7 @@ FOREIGN_VERSIONS = [
 @pytest.mark.parametrize(("engine", "version"), FOREIGN_VERSIONS)
 def test_a_version_of_another_engine_is_refused(engine, version, rejected):
     message, _ = rejected("dev", {**engine_overrides(engine), "encrypted-rds:dbEngineVersion": version})
-    assert f"encrypted-rds:dbEngineVersion: '{version}' is not a {engine} version" in message
+    assert f"encrypted-rds:dbEngineVersion: '{version}' is not a version of {engine}" in message
 
 
 # (engine, class AWS does not run it on, words of the reason)
