@@ -28,7 +28,7 @@ from .validation import ArgumentChecks, InvalidArgumentsError
 #: Package name: the first part of every type token, and the name consumers add.
 PACKAGE_NAME = "encryptedrds"
 #: The one place the package version is written. A release is the git tag ``v<PACKAGE_VERSION>``.
-PACKAGE_VERSION = "0.1.0"
+PACKAGE_VERSION = "0.2.0"
 
 
 def public_components() -> list[type[pulumi.ComponentResource]]:

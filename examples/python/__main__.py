@@ -2,7 +2,7 @@
 
 This example lives in the package's repository and imports ``components`` from it. A Python stack
 elsewhere either adds the package like any other language (``pulumi package add
-github.com/example-org/encrypted-rds/components@0.1.0``, then ``import pulumi_encryptedrds``) or
+github.com/example-org/encrypted-rds/components@0.2.0``, then ``import pulumi_encryptedrds``) or
 puts this repository on its path at a release tag.
 """
 
