@@ -1,148 +1,324 @@
-"""Benchmark the policy pack over the engine's gRPC protocol (not a test: nothing here asserts).
+"""Benchmark the policy pack over the engine's gRPC protocol, against floors measured in the same run.
 
-    python -m benchmarks.policy_pack [--spawns 7] [--requests 3000]
+    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 5] [--requests 600] [--spawns 7]
+    python -m benchmarks.policy_pack --write docs/performance.md   # ... and refresh its pack section
 
-Measures what every `pulumi preview`/`up` in the organisation pays: cold start (spawn to the
-first GetAnalyzerInfo answer), Analyze latency over a realistic request mix, AnalyzeStack over
-1,000 and 5,000 resources with the stack rules running, and the pack's peak memory.
+Absolute figures are not stable on a shared 2-core machine, so every figure is set against a floor
+measured in the same run, calls interleaved so both see the same load:
+
+- the **no-op floor**: a Python gRPC server with the pack's server options that answers every
+  Analyzer call with an empty response, spawned the way the engine spawns a pack. Anything the
+  pack costs above it is the pack's own work (the request's transfer and parsing are in both);
+- for cold start, a **one-policy Python pack** (``pulumi_policy`` with one trivial rule), since the
+  engine's launcher imports ``pulumi`` whatever the pack does.
+
+AnalyzeStack runs over ``benchmarks.stacks.realistic_stack`` at each size, with approvedKmsKeys
+configured so every stack rule runs, in a fresh pack process per size whose peak resident memory
+(``VmHWM``) is reported. Analyze and Remediate cycle through every resource of the 1,000-resource
+stack in its known and its preview form (unknown outputs), grouped by what the rules cover.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
+import os
 import statistics
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from offline.policy_gate import PolicyPackProcess
-from tests.policies.stack_fixtures import as_preview, full_stack
+from pulumi_policy.version import VERSION as SDK_VERSION
 
-TARGETS = {
-    "cold start": 0.3,
-    "Analyze median": 1.0e-3,
-    "Analyze p95": 1.5e-3,
-    "AnalyzeStack 5,000": 0.4,
-    "peak RSS": 120 * 1024 * 1024,
+from benchmarks.program import markdown_table, write_into
+from benchmarks.stacks import approved_aliases, realistic_stack
+from offline.policy_gate import DEFAULT_PACK, PolicyPackProcess, providers_of
+from tests.policies.sdk_args import RULES
+from tests.policies.stack_fixtures import as_preview
+
+SIZES = (1000, 5000, 20000)
+PLACEMENT = "rds-key-placement"
+#: Resource types some rule of the pack judges.
+COVERED = frozenset(t for rule in RULES for t in rule.types)
+
+FLOOR_PACK = '''
+"""No-op Analyzer: the same gRPC server as pulumi_policy's, answering every call with nothing."""
+import sys
+from concurrent import futures
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+
+class NoOp(analyzer_pb2_grpc.AnalyzerServicer):
+    def GetAnalyzerInfo(self, request, context):
+        return analyzer_pb2.AnalyzerInfo(name="no-op", version="0.0.1", supportsConfig=True)
+
+    def Configure(self, request, context):
+        return empty_pb2.Empty()
+
+    def ConfigureStack(self, request, context):
+        return analyzer_pb2.AnalyzerStackConfigureResponse()
+
+    def Analyze(self, request, context):
+        return analyzer_pb2.AnalyzeResponse()
+
+    def AnalyzeStack(self, request, context):
+        return analyzer_pb2.AnalyzeResponse()
+
+    def Remediate(self, request, context):
+        return analyzer_pb2.RemediateResponse()
+
+
+server = grpc.server(
+    futures.ThreadPoolExecutor(max_workers=4), options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)]
+)
+analyzer_pb2_grpc.add_AnalyzerServicer_to_server(NoOp(), server)
+port = server.add_insecure_port("127.0.0.1:0")
+server.start()
+sys.stdout.buffer.write(f"{port}\\n".encode())
+server.wait_for_termination()
+'''
+
+ONE_POLICY_PACK = '''
+"""The smallest useful Python pack: one resource policy."""
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def no_public_bucket(args, report_violation):
+    if args.resource_type == "aws:s3/bucket:Bucket" and args.props.get("acl") == "public-read":
+        report_violation("`acl` is public-read; expected private.")
+
+
+PolicyPack(
+    name="one-policy",
+    policies=[ResourceValidationPolicy(name="no-public-bucket", description="Buckets are private.", validate=no_public_bucket)],
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
+'''
+
+KINDS = {
+    "KMS": "KMS keys (rules apply)",
+    "RDS": "RDS resources (rules apply)",
+    "unrelated": "types no rule covers",
+}
+
+#: Goals, as ratios from one run (issue 13).
+GOALS = {
+    "growth": 1.1,  # AnalyzeStack growth from the smallest to the largest size, over the growth in size
+    "stack": 3.0,  # AnalyzeStack at 5,000 resources over the floor
+    "covered": 1.5,  # Analyze median for RDS and KMS resources over the floor
+    "unrelated": 1.1,  # Analyze median for types no rule covers over the floor
+    "cold start": 1.15,  # spawn to port over a one-policy Python pack
+    "rss": 110 * 1024 * 1024,  # peak RSS at 5,000 resources
 }
 
 
-def other_resources(count: int, stack: str = "prod") -> list[dict]:
-    """Resources an org-wide pack sees that are not RDS: it must pass them cheaply."""
-    kinds = [
-        ("aws:s3/bucket:Bucket", {"bucket": "logs", "acl": "private", "forceDestroy": False, "tags": {"team": "x"}}),
-        ("aws:iam/role:Role", {"assumeRolePolicy": '{"Version": "2012-10-17", "Statement": []}', "path": "/"}),
-        (
-            "aws:ec2/securityGroup:SecurityGroup",
-            {"vpcId": "vpc-1", "ingress": [{"fromPort": 5432.0, "toPort": 5432.0}]},
-        ),
-        ("aws:rds/subnetGroup:SubnetGroup", {"subnetIds": ["subnet-1", "subnet-2"], "description": "db"}),
-        ("encryptedrds:index:EncryptedDatabase", {}),
-    ]
-    resources = []
-    for i in range(count):
-        type_, inputs = kinds[i % len(kinds)]
-        name = f"other-{i}"
-        resources.append(
-            {
-                "urn": f"urn:pulumi:{stack}::encrypted-rds::{type_}::{name}",
-                "type": type_,
-                "name": name,
-                "inputs": inputs,
-                "outputs": inputs,  # AnalyzeStack reads outputs, which hold the inputs too
-            }
-        )
-    return resources
+def write_pack(folder: Path, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "__main__.py").write_text(source)
+    return folder
 
 
-def stack_of(size: int) -> list[dict]:
-    """``size`` resources: copies of the full RDS stack (renamed, dependencies rewired), 30% RDS."""
-    template = full_stack("prod")
-    resources: list[dict] = []
-    copy_index = 0
-    while len(resources) < size * 0.3:
-        suffix = f"-{copy_index}"
-        renamed = {r["urn"]: r["urn"] + suffix for r in template}
-        for original in template:
-            resource = copy.deepcopy(original)
-            resource["urn"] = renamed[resource["urn"]]
-            resource["name"] += suffix
-            resource["propertyDependencies"] = {
-                k: [renamed.get(u, u) for u in v] for k, v in resource.get("propertyDependencies", {}).items()
-            }
-            resources.append(resource)
-        copy_index += 1
-    resources += other_resources(size - len(resources))
-    return resources[:size]
-
-
-def measure_cold_start(spawns: int) -> float:
-    times = []
-    for _ in range(spawns):
-        with PolicyPackProcess() as pack:
-            times.append(pack.startup_seconds)
-    return statistics.median(times)
-
-
-def measure_analyze(pack: PolicyPackProcess, count: int) -> tuple[float, float]:
-    prod = full_stack("prod")
-    mix = prod + as_preview(prod) + other_resources(len(prod) * 2)
-    requests = [pack.analyze_request(r) for r in mix]
-    pack.configure_stack("prod", "encrypted-rds", dry_run=True)
-    for request in requests:  # warm up
-        pack.stub.Analyze(request)
-    latencies = []
-    for i in range(count):
-        request = requests[i % len(requests)]
-        began = time.perf_counter()
-        pack.stub.Analyze(request)
-        latencies.append(time.perf_counter() - began)
-    latencies.sort()
-    return statistics.median(latencies), latencies[int(len(latencies) * 0.95)]
-
-
-def measure_analyze_stack(pack: PolicyPackProcess, size: int, runs: int = 3) -> float:
-    request = pack.analyze_stack_request(stack_of(size))
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        response = pack.stub.AnalyzeStack(request)
-        times.append(time.perf_counter() - began)
-    assert not response.diagnostics, [d.message for d in response.diagnostics][:3]
-    return statistics.median(times)
-
-
-def peak_rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def peak_rss(process: PolicyPackProcess) -> int:
+    assert process.process is not None
+    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     return 0
 
 
-def main() -> None:
+def taking_turns(names: list[str], run: int) -> list[str]:
+    """Who goes first alternates, so pack and floor see the same load on a shared machine."""
+    return names if run % 2 == 0 else names[::-1]
+
+
+def timed(call: Callable[[], Any]) -> float:
+    began = time.perf_counter()
+    call()
+    return time.perf_counter() - began
+
+
+def pack_config(size: int) -> dict[str, dict[str, Any]]:
+    return {PLACEMENT: {"approvedKmsKeys": approved_aliases(size)}}
+
+
+# --- measurements ----------------------------------------------------------------------------------
+
+
+def measure_cold_start(reference: Path, spawns: int) -> dict[str, float]:
+    packs = {"pack": DEFAULT_PACK, "one-policy pack": reference}
+    starts: dict[str, list[float]] = {name: [] for name in packs}
+    for run in range(spawns):
+        for name in taking_turns(list(packs), run):
+            with PolicyPackProcess(packs[name]) as process:
+                starts[name].append(process.startup_seconds)
+    return {name: statistics.median(values) for name, values in starts.items()}
+
+
+def category(resource: dict[str, Any]) -> str:
+    if resource["type"] not in COVERED:
+        return "unrelated"
+    return "KMS" if resource["type"].startswith("aws:kms/") else "RDS"
+
+
+def measure_calls(floor: Path, count: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Median Analyze and Remediate seconds per category of resource, for the pack and the floor:
+    ``count`` calls per category, cycling through its resources after one warm-up pass."""
+    stack = realistic_stack(1000)
+    providers = providers_of(stack)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    with PolicyPackProcess(config=pack_config(1000)) as pack, PolicyPackProcess(floor) as noop:
+        processes = {"pack": pack, "floor": noop}
+        for process in processes.values():
+            process.configure_stack("prod", "encrypted-rds", dry_run=True)
+        pools: dict[str, list[Any]] = {}
+        for resource in stack + as_preview(stack):
+            if resource["urn"] not in providers:
+                pools.setdefault(category(resource), []).append(pack.analyze_request(resource, providers))
+        for method in ("Analyze", "Remediate"):
+            results[method] = {}
+            for kind, pool in sorted(pools.items()):
+                times: dict[str, list[float]] = {name: [] for name in processes}
+                for i in range(len(pool) + count):
+                    for name in taking_turns(list(processes), i):
+                        took = timed(lambda: getattr(processes[name].stub, method)(pool[i % len(pool)]))  # noqa: B023
+                        if i >= len(pool):
+                            times[name].append(took)
+                results[method][kind] = {name: statistics.median(values) for name, values in times.items()}
+    return results
+
+
+def measure_stack(floor: Path, size: int, runs: int) -> dict[str, float]:
+    resources = realistic_stack(size)
+    with PolicyPackProcess(config=pack_config(size)) as pack, PolicyPackProcess(floor) as noop:
+        processes = {"pack": pack, "floor": noop}
+        request = pack.analyze_stack_request(resources)
+        response = pack.stub.AnalyzeStack(request)  # also the warm-up
+        if response.diagnostics:
+            raise SystemExit(f"the {size}-resource stack should pass: {response.diagnostics[0].message}")
+        noop.stub.AnalyzeStack(request)
+        times: dict[str, list[float]] = {name: [] for name in processes}
+        for run in range(runs):
+            for name in taking_turns(list(processes), run):
+                times[name].append(timed(lambda: processes[name].stub.AnalyzeStack(request)))  # noqa: B023
+        return {
+            "pack": statistics.median(times["pack"]),
+            "floor": statistics.median(times["floor"]),
+            "rss": peak_rss(pack),
+            "floor rss": peak_rss(noop),
+            "rules' resources": sum(1 for r in resources if r["type"] in COVERED),
+        }
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.2f} ms" if value < 0.1 else f"{value:.3f} s"
+
+
+def megabytes(value: float) -> str:
+    return f"{value / 1024 / 1024:.0f} MB"
+
+
+def verdict(met: bool) -> str:
+    return "yes" if met else "**no**"
+
+
+def report(sizes: list[int], runs: int, requests: int, spawns: int) -> str:
+    with tempfile.TemporaryDirectory() as temp:
+        floor = write_pack(Path(temp) / "floor", FLOOR_PACK)
+        reference = write_pack(Path(temp) / "one-policy", ONE_POLICY_PACK)
+        stacks = {size: measure_stack(floor, size, runs) for size in sizes}
+        calls = measure_calls(floor, requests)
+        cold = measure_cold_start(reference, spawns)
+
+    goals: list[list[str]] = []
+    lines = [
+        f"Measured on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pulumi-policy {SDK_VERSION}.\n",
+        f"**AnalyzeStack** over realistic stacks (median of {runs} calls each, interleaved with the floor)\n",
+        markdown_table(
+            ["resources", "judged by rules", "pack", "no-op floor", "pack / floor", "pack peak RSS", "floor peak RSS"],
+            [
+                [
+                    f"{size:,}",
+                    m["rules' resources"],
+                    seconds(m["pack"]),
+                    seconds(m["floor"]),
+                    f"{m['pack'] / m['floor']:.2f}x",
+                    megabytes(m["rss"]),
+                    megabytes(m["floor rss"]),
+                ]
+                for size, m in stacks.items()
+            ],
+        ),
+    ]
+    if len(sizes) > 1:
+        small, large = stacks[sizes[0]], stacks[sizes[-1]]
+        growth, floor_growth = large["pack"] / small["pack"], large["floor"] / small["floor"]
+        lines.append(
+            f"\nGrowth {sizes[0]:,} → {sizes[-1]:,} resources ({sizes[-1] / sizes[0]:g}x): pack {growth:.1f}x, "
+            f"floor {floor_growth:.1f}x."
+        )
+        limit = GOALS["growth"] * sizes[-1] / sizes[0]
+        goals.append(
+            [f"AnalyzeStack {sizes[0]:,} → {sizes[-1]:,}", f"≤ {limit:g}x", f"{growth:.1f}x", verdict(growth <= limit)]
+        )
+    if 5000 in stacks:
+        ratio = stacks[5000]["pack"] / stacks[5000]["floor"]
+        goals.append(
+            ["AnalyzeStack 5,000 / floor", f"≤ {GOALS['stack']:g}x", f"{ratio:.2f}x", verdict(ratio <= GOALS["stack"])]
+        )
+        rss = stacks[5000]["rss"]
+        goals.append(
+            ["peak RSS at 5,000", f"≤ {megabytes(GOALS['rss'])}", megabytes(rss), verdict(rss <= GOALS["rss"])]
+        )
+
+    for method, by_kind in calls.items():
+        lines += [
+            f"\n**{method}** per resource (medians of {requests} calls per kind, cycling through those "
+            "resources of the 1,000-resource stack, known and preview)\n",
+            markdown_table(
+                ["resources", "pack", "no-op floor", "pack / floor"],
+                [
+                    [KINDS[kind], seconds(m["pack"]), seconds(m["floor"]), f"{m['pack'] / m['floor']:.2f}x"]
+                    for kind, m in by_kind.items()
+                ],
+            ),
+        ]
+    for kind, m in calls["Analyze"].items():
+        goal = GOALS["unrelated" if kind == "unrelated" else "covered"]
+        ratio = m["pack"] / m["floor"]
+        goals.append([f"Analyze median, {kind} / floor", f"≤ {goal:g}x", f"{ratio:.2f}x", verdict(ratio <= goal)])
+
+    cold_ratio = cold["pack"] / cold["one-policy pack"]
+    lines.append(
+        f"\n**Cold start** (spawn to the first answer, median of {spawns} each, interleaved): pack "
+        f"{seconds(cold['pack'])}, one-policy Python pack {seconds(cold['one-policy pack'])}: {cold_ratio:.2f}x."
+    )
+    limit = GOALS["cold start"]
+    goals.append(["cold start / one-policy pack", f"≤ {limit:g}x", f"{cold_ratio:.2f}x", verdict(cold_ratio <= limit)])
+    lines += ["\n**Goals**\n", markdown_table(["measure", "goal", "this run", "met"], goals)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--spawns", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=3000)
-    args = parser.parse_args()
-
-    results: dict[str, float] = {"cold start": measure_cold_start(args.spawns)}
-    with PolicyPackProcess() as pack:
-        results["Analyze median"], results["Analyze p95"] = measure_analyze(pack, args.requests)
-        results["AnalyzeStack 1,000"] = measure_analyze_stack(pack, 1000)
-        results["AnalyzeStack 5,000"] = measure_analyze_stack(pack, 5000)
-        assert pack.process is not None
-        results["peak RSS"] = peak_rss(pack.process.pid)
-
-    def show(name: str, value: float) -> str:
-        if name == "peak RSS":
-            return f"{value / 1024 / 1024:.0f} MB"
-        return f"{value * 1000:.2f} ms" if value < 0.1 else f"{value:.3f} s"
-
-    print("| measure | result | target | met |\n|---|---|---|---|")
-    for name, value in results.items():
-        target = TARGETS.get(name)
-        verdict = "" if target is None else ("yes" if value < target else "NO")
-        print(f"| {name} | {show(name, value)} | {'' if target is None else '< ' + show(name, target)} | {verdict} |")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="AnalyzeStack stack sizes")
+    parser.add_argument("--runs", type=int, default=5, help="AnalyzeStack calls per size (median)")
+    parser.add_argument("--requests", type=int, default=600, help="Analyze and Remediate calls per kind of resource")
+    parser.add_argument("--spawns", type=int, default=7, help="cold starts of each pack (median)")
+    parser.add_argument("--write", type=Path, help="also replace the pack's benchmark section of this Markdown file")
+    args = parser.parse_args(argv)
+    text = report(sorted(args.sizes), args.runs, args.requests, args.spawns)
+    print(text)
+    if args.write:
+        write_into(args.write, text, "python -m benchmarks.policy_pack", "policy-benchmark")
+    return text
 
 
 if __name__ == "__main__":

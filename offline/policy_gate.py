@@ -291,7 +291,7 @@ class PolicyPackProcess:
 
     def analyze_stack_request(self, resources: Iterable[Any]) -> analyzer_pb2.AnalyzeStackRequest:
         resources = list(resources)
-        providers = _providers(resources)
+        providers = providers_of(resources)
         stack_resources = []
         for resource in resources:
             fields = self._resource(resource, _public(_outputs(resource)), providers)
@@ -343,7 +343,7 @@ class PolicyPackProcess:
         """What ``pulumi preview``/``up`` with this pack would report for the stack: remediations,
         per-resource verdicts on the remediated inputs, then the stack verdicts."""
         resources = list(resources)
-        providers = _providers(resources)
+        providers = providers_of(resources)
         self.configure_stack(stack, project, dry_run)
         verdicts = Verdicts()
         for resource in resources:
@@ -380,7 +380,8 @@ def _outputs(resource: Any) -> Mapping[str, Any]:
     return _field(resource, "outputs", default={})
 
 
-def _providers(resources: Iterable[Any]) -> dict[str, Any]:
+def providers_of(resources: Iterable[Any]) -> dict[str, Any]:
+    """The provider resources among ``resources``, by URN (what ``provider`` references name)."""
     return {
         _field(r, "urn"): r for r in resources if str(_field(r, "type", default="")).startswith("pulumi:providers:")
     }

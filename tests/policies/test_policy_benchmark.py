@@ -1,0 +1,45 @@
+"""The stacks the pack's benchmark measures are correct ones, and the benchmark runs (tiny sizes)."""
+
+import pytest
+from stack_fixtures import as_preview
+
+from benchmarks import policy_pack
+from benchmarks.stacks import approved_aliases, realistic_stack
+from offline.policy_gate import PolicyPackProcess
+
+SIZE = 400
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PolicyPackProcess(config={"rds-key-placement": {"approvedKmsKeys": approved_aliases(SIZE)}}) as process:
+        yield process
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["known", "preview"])
+def test_realistic_stack_passes_every_rule(pack, preview):
+    resources = realistic_stack(SIZE)
+    verdicts = pack.analyze_stack(as_preview(resources) if preview else resources, stack="prod")
+    assert [str(v) for v in verdicts.violations] == []
+
+
+def test_realistic_stack_has_the_requested_size_and_a_majority_of_unrelated_resources():
+    resources = realistic_stack(SIZE)
+    judged = [r for r in resources if r["type"] in policy_pack.COVERED]
+    assert len(resources) == SIZE
+    assert 0.2 < len(judged) / SIZE < 0.4
+
+
+def test_half_the_replicas_name_their_source_without_a_dependency():
+    replicas = [r for r in realistic_stack(SIZE) if "replicateSourceDb" in r["inputs"]]
+    literal = [r for r in replicas if "replicateSourceDb" not in r["propertyDependencies"]]
+    assert {r["inputs"]["replicateSourceDb"].startswith("arn:") for r in literal} == {True, False}
+    assert len(literal) * 2 == len(replicas)
+
+
+def test_benchmark_reports_every_goal_against_the_floor():
+    text = policy_pack.main(["--sizes", "60", "300", "--runs", "1", "--requests", "3", "--spawns", "1"])
+    goals = text.split("**Goals**")[1]
+    for measure in ("AnalyzeStack 60 → 300", "cold start / one-policy pack"):
+        assert f"| {measure}" in goals, measure
+    assert goals.count("Analyze median") == 3
