@@ -44,6 +44,7 @@ class KeyUse:
 
 
 def _key_uses(stack: Stack) -> list[KeyUse]:
+    # O(n): three key properties per keyed resource, each resolved through its own dependencies.
     uses = []
     for resource in stack.of(*KEYED_TYPES):
         for prop in KEY_PROPS:
@@ -71,6 +72,7 @@ _SOURCE = {
 
 
 def _replications(stack: Stack) -> list[Replication]:
+    # O(n): per instance or cluster, its dependencies or one indexed Stack.find.
     found = []
     for replica in stack.of(INSTANCE, CLUSTER):
         prop, id_props = _SOURCE[replica.type]
@@ -99,6 +101,7 @@ def _key_label(ref: KeyRef) -> str:
 
 
 def same_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): one pass over the memoised replications.
     for rep in replications(stack):
         if rep.same_region is not True or rep.source is None:
             continue
@@ -121,6 +124,7 @@ def same_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple
 
 
 def cross_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): one pass over the memoised replications.
     for rep in replications(stack):
         if rep.same_region is not False:
             continue
@@ -140,6 +144,7 @@ def cross_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tupl
 
 
 def replica_encryption_matches(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): one pass over the memoised replications.
     for rep in replications(stack):
         if rep.source is None:
             continue
@@ -170,6 +175,7 @@ def replica_encryption_matches(stack: Stack, _settings: Settings) -> Iterator[tu
 
 
 def key_in_resource_region(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): one pass over the memoised key uses.
     for use in key_uses(stack):
         region, key_region = use.resource.region, use.ref.region
         if region and key_region and region != key_region:
@@ -184,6 +190,7 @@ def key_in_resource_region(stack: Stack, _settings: Settings) -> Iterator[tuple[
 
 
 def key_source_is_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): one pass over the memoised key uses.
     for use in key_uses(stack):
         # Known values are judged literally by rds-kms-key-arn; this catches them at preview.
         if use.ref.alias is not None and not isinstance(use.ref.value, str):
@@ -201,6 +208,7 @@ _RDS_USAGE, _RDS_SPEC = "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT"
 
 
 def symmetric_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): one pass over the memoised key uses.
     for use in key_uses(stack):
         key = use.ref.key
         if key is None or key.type != KEY:
@@ -226,13 +234,14 @@ def _names(stack: Stack, use: KeyUse) -> set[str]:
     # A known ARN without a dependency (e.g. a replica's inherited key) may still be a stack key.
     key = ref.key or stack.find(KEYS, ref.arn, "arn")
     if key is not None:
-        aliases += [a for a in stack.of(ALIAS) if key in a.deps("targetKeyId")]
+        aliases += stack.dependents((ALIAS,), "targetKeyId", key)
     for alias in aliases:
         names.update(n for n in (alias.props.get("name"), alias.props.get("arn")) if isinstance(n, str))
     return names
 
 
 def approved_key(stack: Stack, settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): per key use, an indexed Stack.find and Stack.dependents, plus the key's own aliases.
     if not settings.approved_keys:
         return
     approved = set(settings.approved_keys)

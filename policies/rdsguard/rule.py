@@ -235,14 +235,20 @@ class Rule:
 
 
 class Stack:
-    """An index over the ``AnalyzeStack`` resources the rules care about, built once per call."""
+    """The ``AnalyzeStack`` resources the rules care about, with every lookup they make indexed.
+
+    Rules look resources up by property value (:meth:`find`) and by what depends on them
+    (:meth:`dependents`). Each distinct lookup builds its index on first use, in one pass over the
+    resources of its types, and answers in O(1) afterwards: a rule making one lookup per resource
+    is O(n) over the stack, not O(n²). Indexes live as long as the ``Stack``: one AnalyzeStack call.
+    """
 
     __slots__ = ("_memo", "by_type", "by_urn")
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.by_urn: dict[str, Resource] = {}
         self.by_type: dict[str, list[Resource]] = {}
-        self._memo: dict[str, Any] = {}
+        self._memo: dict[Any, Any] = {}
         for resource in resources:
             self.by_urn[resource.urn] = resource
             self.by_type.setdefault(resource.type, []).append(resource)
@@ -251,18 +257,40 @@ class Stack:
         for type_ in types:
             yield from self.by_type.get(type_, ())
 
-    def memo(self, name: str, compute: Callable[[Stack], Any]) -> Any:
+    def memo(self, name: Any, compute: Callable[[Stack], Any]) -> Any:
         """A derived index, computed once per AnalyzeStack call and shared by the rules."""
         if name not in self._memo:
             self._memo[name] = compute(self)
         return self._memo[name]
 
     def find(self, types: tuple[str, ...], value: Any, *props: str) -> Resource | None:
-        """The resource of ``types`` whose ``props`` (e.g. identifier or arn) equals ``value``."""
+        """The first resource of ``types`` (stack order, type by type) whose ``props`` (e.g.
+        identifier or arn) holds ``value``. O(1) after an O(n) index of those types and props."""
         if not isinstance(value, str) or not value:
             return None
+        index: dict[str, Resource] = self.memo(("find", types, props), lambda _: self._values(types, props))
+        return index.get(value)
+
+    def _values(self, types: tuple[str, ...], props: tuple[str, ...]) -> dict[str, Resource]:
+        index: dict[str, Resource] = {}
         for resource in self.of(*types):
             for prop in props:
-                if resource.props.get(prop) == value:
-                    return resource
-        return None
+                value = resource.props.get(prop)
+                if isinstance(value, str):
+                    index.setdefault(value, resource)
+        return index
+
+    def dependents(self, types: tuple[str, ...], prop: str, resource: Resource) -> list[Resource]:
+        """The resources of ``types`` whose ``prop`` came from ``resource`` (e.g. the aliases whose
+        ``targetKeyId`` is a key's), in stack order. O(1) after an O(n) index of their dependencies."""
+        index: dict[str, list[Resource]] = self.memo(
+            ("dependents", types, prop), lambda _: self._dependencies(types, prop)
+        )
+        return index.get(resource.urn, [])
+
+    def _dependencies(self, types: tuple[str, ...], prop: str) -> dict[str, list[Resource]]:
+        index: dict[str, list[Resource]] = {}
+        for resource in self.of(*types):
+            for urn in dict.fromkeys(source.urn for source in resource.deps(prop)):
+                index.setdefault(urn, []).append(resource)
+        return index

@@ -67,6 +67,7 @@ def _ungranted(key: Resource, accounts: list[str]) -> list[str]:
 
 
 def shared_snapshot_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
+    # O(n): per snapshot, an indexed Stack.find for its database and its key's policy statements.
     for snapshot in stack.of(*SNAPSHOTS):
         accounts = snapshot.props.strings("sharedAccounts")
         if not isinstance(accounts, list):
