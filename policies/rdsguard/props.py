@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Final, NamedTuple
 
 from pulumi_policy import Secret
@@ -147,6 +148,7 @@ class KeyId(NamedTuple):
         return self.is_alias and self.name.startswith("aws/")
 
 
+@lru_cache(maxsize=4096)  # stack rules parse the same few key ARNs thousands of times
 def parse_key_id(value: str) -> KeyId:
     match = _KMS_ARN.match(value)
     if match:

@@ -73,7 +73,7 @@ class Resource:
     ``propertyDependencies``, which stay known at preview when the values themselves do not.
     """
 
-    __slots__ = ("deps", "name", "props", "protect", "provider", "type", "urn")
+    __slots__ = ("_region", "deps", "name", "props", "protect", "provider", "type", "urn")
 
     def __init__(
         self,
@@ -92,6 +92,7 @@ class Resource:
         self.protect = protect
         self.provider = provider
         self.deps = deps or _no_deps
+        self._region: str | _Unread | None = _UNREAD
 
     @property
     def label(self) -> str:
@@ -102,10 +103,19 @@ class Resource:
         """The region the resource lives in, when provable: its own ``region`` input, else its
         provider's. The default provider's region comes from stack config, which policies only
         see if the engine sends the provider; otherwise it is ``None`` and region rules abstain."""
-        region = self.props.text("region")
-        if region is None and self.provider is not None:
-            region = self.provider.text("region")
-        return region if isinstance(region, str) else None
+        if self._region is _UNREAD:  # stack rules ask once per key use
+            region = self.props.text("region")
+            if region is None and self.provider is not None:
+                region = self.provider.text("region")
+            self._region = region if isinstance(region, str) else None
+        return self._region
+
+
+class _Unread:
+    __slots__ = ()
+
+
+_UNREAD: Final = _Unread()
 
 
 def _no_deps(_prop: str) -> list[Resource]:
@@ -263,6 +273,10 @@ class Stack:
             self._memo[name] = compute(self)
         return self._memo[name]
 
+    def cached(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` (hashable ``args``), computed once per AnalyzeStack call."""
+        return self.memo((function, *args), lambda _: function(*args))
+
     def find(self, types: tuple[str, ...], value: Any, *props: str) -> Resource | None:
         """The first resource of ``types`` (stack order, type by type) whose ``props`` (e.g.
         identifier or arn) holds ``value``. O(1) after an O(n) index of those types and props."""
@@ -286,7 +300,7 @@ class Stack:
         index: dict[str, list[Resource]] = self.memo(
             ("dependents", types, prop), lambda _: self._dependencies(types, prop)
         )
-        return index.get(resource.urn, [])
+        return list(index.get(resource.urn, ()))
 
     def _dependencies(self, types: tuple[str, ...], prop: str) -> dict[str, list[Resource]]:
         index: dict[str, list[Resource]] = {}

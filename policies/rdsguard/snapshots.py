@@ -53,7 +53,7 @@ def _key_holder(stack: Stack, snapshot: Resource) -> Resource | None:
 _TARGET_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant")
 
 
-def _ungranted(key: Resource, accounts: list[str]) -> list[str]:
+def _ungranted(key: Resource, accounts: tuple[str, ...]) -> list[str]:
     """Accounts the key policy does not grant (none if the policy is unknown or unreadable)."""
     document = list(statements(key.props.get("policy")))
     if not document:
@@ -67,7 +67,8 @@ def _ungranted(key: Resource, accounts: list[str]) -> list[str]:
 
 
 def shared_snapshot_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
-    # O(n): per snapshot, an indexed Stack.find for its database and its key's policy statements.
+    # O(n): per snapshot, an indexed Stack.find for its database; each key's policy is read once
+    # per set of target accounts.
     for snapshot in stack.of(*SNAPSHOTS):
         accounts = snapshot.props.strings("sharedAccounts")
         if not isinstance(accounts, list):
@@ -89,7 +90,7 @@ def shared_snapshot_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Res
             )
             continue
         # A key outside the stack has a policy the pack cannot read.
-        missing = _ungranted(ref.key, targets) if ref.key is not None else []
+        missing = stack.cached(_ungranted, ref.key, tuple(targets)) if ref.key is not None else []
         if missing and ref.key is not None:
             yield (
                 snapshot,
