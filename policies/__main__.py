@@ -3,9 +3,22 @@
 ``PolicyPack`` starts the gRPC server and never returns, so nothing else may live here.
 """
 
-from pulumi_policy import EnforcementLevel, PolicyPack
-from rdsguard import build_policies
+import gc
+import sys
 
+from pulumi_policy import EnforcementLevel, PolicyPack
+from pulumi_policy.version import VERSION
+from rdsguard import analyzer, build_policies
+
+if not analyzer.install():
+    print(
+        f"encrypted-rds-guard: pulumi-policy {VERSION} changed the internals its fast Analyzer relies on; "
+        "serving with the SDK's own decoding (correct, slower). Pin pulumi-policy as in requirements.txt.",
+        file=sys.stderr,
+    )
+# The ~40,000 objects imported so far live as long as the pack: keep the collections a large
+# AnalyzeStack request triggers from rescanning them (tens of milliseconds each).
+gc.freeze()
 PolicyPack(
     name="encrypted-rds-guard",
     policies=build_policies(),

@@ -1,12 +1,12 @@
 """The registered policies: one dispatcher per enforcement level, many named rules each.
 
-Why few registered policies: for *every* registered resource policy, ``pulumi_policy`` decodes
-the request's properties again (``MessageToDict`` + deserialize + unknown-checking proxy) before
-calling the validator, whether or not the resource type concerns it; for every stack policy it
-decodes the whole stack again. With one policy per rule (~20) that cost dominates. Rules are
-therefore grouped by enforcement level (the one thing a registered policy fixes per violation)
-and dispatched by resource type over one shared, decoded view. Each message starts with
-``[rule-id]`` so rules keep stable, visible names.
+Why few registered policies: a registered policy fixes one enforcement level per violation, and
+``pulumi_policy`` decodes a request once per registered policy (``rdsguard.analyzer`` avoids that
+for these policies, but the catalogue keeps one dispatcher per level either way). Rules are
+grouped by enforcement level and dispatched by resource type over one view of the resource;
+each message starts with ``[rule-id]`` so rules keep stable, visible names. A policy's
+``judge`` method is the whole policy: the SDK calls it through ``validate`` with the properties
+it decoded, the pack's Analyzer directly with properties decoded as the rules read them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -161,15 +162,24 @@ def _by_type(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
     return index
 
 
-def resource_validator(rules: Iterable[Rule]) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    by_type = _by_type(rules)
+class ResourceRules(ResourceValidationPolicy):
+    """A registered resource policy: its rules, dispatched by resource type over one view.
 
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        applicable = by_type.get(args.resource_type)
+    :meth:`judge` is the whole policy; the SDK reaches it through ``validate`` with the props it
+    decoded, ``rdsguard.analyzer`` directly with a view decoding only what the rules read.
+    """
+
+    def __init__(self, rules: Iterable[Rule], **common: Any) -> None:
+        rules = tuple(rules)
+        self.by_type = _by_type(rules)
+        self.fixes = _by_type(rule for rule in rules if rule.fix is not None)
+        super().__init__(validate=self._validate, remediate=self._remediate if self.fixes else None, **common)
+
+    def judge(self, resource: Resource, config: Mapping[str, Any] | None, report: ReportViolation) -> None:
+        applicable = self.by_type.get(resource.type)
         if not applicable:
             return
-        resource = resource_view(args)
-        settings = Settings.read(args.get_config(), args.urn)
+        settings = Settings.read(config, resource.urn)
         for rule in applicable:
             if settings.exempt(rule.id, resource):
                 continue
@@ -177,17 +187,18 @@ def resource_validator(rules: Iterable[Rule]) -> Callable[[ResourceValidationArg
                 text = _failure(found) if isinstance(found, Exception) else found
                 report(_message(rule, resource, text), None)
 
-    return validate
+    def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type in self.by_type:
+            self.judge(resource_view(args), args.get_config(), report)
 
-
-def resource_remediation(rules: Iterable[Rule]) -> Callable[[ResourceValidationArgs], Mapping[str, Any] | None]:
-    by_type = _by_type(rule for rule in rules if rule.fix is not None)
-
-    def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+    def _remediate(self, args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        fixes = self.fixes.get(args.resource_type)
+        if not fixes:
+            return None
         resource = resource_view(args)
         settings = Settings.read(args.get_config(), args.urn)
         fixed = False
-        for rule in by_type.get(args.resource_type, ()):
+        for rule in fixes:
             found = _run(lambda rule=rule: rule.check(resource, settings))
             violated = any(isinstance(text, str) for text in found)
             if rule.fix and violated and not settings.exempt(rule.id, resource):
@@ -196,46 +207,79 @@ def resource_remediation(rules: Iterable[Rule]) -> Callable[[ResourceValidationA
                 fixed = True
         return args.props if fixed else None
 
-    return remediate
+
+Dependencies = Callable[[str], Iterable[str]]
+"""A resource's ``propertyDependencies``: the URNs a property's value came from."""
 
 
-def stack_view(args: StackValidationArgs, types: frozenset[str]) -> Stack:
-    """Views of the resources the rules care about, linked through ``propertyDependencies``."""
+def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
+    """The views, each ``deps`` resolving its property dependencies to the other views (a URN
+    seen twice keeps its first place and its last view, as the SDK resolves it).
+
+    Views and the stack's URN index refer to each other, so use the stack as a context manager:
+    leaving it unlinks them, and the request they read is freed when the call ends rather than
+    at the next cyclic garbage collection (each call would otherwise hold a request's memory)."""
     views: dict[str, Resource] = {}
 
-    def linker(dependencies: Mapping[str, list[Any]]) -> Callable[[str], list[Resource]]:
+    def linker(urns: Dependencies) -> Callable[[str], list[Resource]]:
+        resolved: dict[str, list[Resource]] = {}  # rules follow the same properties repeatedly
+
         def deps(prop: str) -> list[Resource]:
-            return [views[d.urn] for d in dependencies.get(prop, ()) if d.urn in views]
+            if prop not in resolved:
+                resolved[prop] = [views[urn] for urn in urns(prop) if urn in views]
+            return list(resolved[prop])
 
         return deps
 
-    for r in args.resources:
-        if r.resource_type in types:
-            views[r.urn] = Resource(
+    for view, urns in resources:
+        view.deps = linker(urns)
+        views[view.urn] = view
+    stack = Stack(views.values())
+    stack.by_urn = views  # the same mapping, now released with the stack
+    return stack
+
+
+def _sdk_dependencies(resource: PolicyResource) -> Dependencies:
+    dependencies = resource.property_dependencies or {}
+    return lambda prop: [source.urn for source in dependencies.get(prop, ())]
+
+
+def stack_view(args: StackValidationArgs, types: frozenset[str]) -> Stack:
+    """Views of the SDK-decoded resources the rules care about, linked through ``propertyDependencies``."""
+    return linked_stack(
+        (
+            Resource(
                 r.urn,
                 r.resource_type,
                 r.name,
                 Props(r.props),
                 bool(getattr(r.opts, "protect", False)),
                 Props(r.provider.props) if r.provider is not None else None,
-                linker(r.property_dependencies or {}),
-            )
-    return Stack(views.values())
+            ),
+            _sdk_dependencies(r),
+        )
+        for r in args.resources
+        if r.resource_type in types
+    )
 
 
 # Stack rules follow keys and sources through these types besides the ones they judge.
 _LINKED_TYPES = frozenset({*KEYS, ALIAS})
 
 
-def stack_validator(rules: Iterable[Rule]) -> Callable[[StackValidationArgs, ReportViolation], None]:
-    rules = tuple(rules)
-    types = frozenset(t for rule in rules for t in rule.types) | _LINKED_TYPES
+class StackRules(StackValidationPolicy):
+    """The registered stack policy: its rules over one indexed :class:`Stack` of the resources
+    they judge or follow. :meth:`judge` is the whole policy (see :class:`ResourceRules`)."""
 
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        stack = stack_view(args, types)
-        urn = args.resources[0].urn if args.resources else ""
-        settings = Settings.read(args.get_config(), urn)
-        for rule in rules:
+    def __init__(self, rules: Iterable[Rule], **common: Any) -> None:
+        self.rules = tuple(rules)
+        self.types = frozenset(t for rule in self.rules for t in rule.types) | _LINKED_TYPES
+        super().__init__(validate=self._validate, **common)
+
+    def judge(self, stack: Stack, stack_urn: str, config: Mapping[str, Any] | None, report: ReportViolation) -> None:
+        """``stack_urn``: any URN of the stack (its name decides whether it is production)."""
+        settings = Settings.read(config, stack_urn)
+        for rule in self.rules:
             for found in _run(lambda rule=rule: rule.check(stack, settings)):
                 if isinstance(found, Exception):
                     report(f"[{rule.id}] {_failure(found)}", None)
@@ -244,7 +288,10 @@ def stack_validator(rules: Iterable[Rule]) -> Callable[[StackValidationArgs, Rep
                 if not settings.exempt(rule.id, resource):
                     report(_message(rule, resource, text), resource.urn)
 
-    return validate
+    def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        urn = args.resources[0].urn if args.resources else ""
+        with stack_view(args, self.types) as stack:
+            self.judge(stack, urn, args.get_config(), report)
 
 
 def _severity(rules: Iterable[Rule]) -> Severity:
@@ -275,16 +322,5 @@ def build_policies() -> list[Policy]:
             "tags": ["aws", "rds", "kms", "encryption"],
             "url": rules[0].url,
         }
-        if name == PLACEMENT:
-            policies.append(StackValidationPolicy(validate=stack_validator(rules), **common))
-        elif any(rule.fix for rule in rules):
-            policies.append(
-                ResourceValidationPolicy(
-                    validate=resource_validator(rules),
-                    remediate=resource_remediation(rules),
-                    **common,
-                )
-            )
-        else:
-            policies.append(ResourceValidationPolicy(validate=resource_validator(rules), **common))
+        policies.append(StackRules(rules, **common) if name == PLACEMENT else ResourceRules(rules, **common))
     return policies

@@ -24,7 +24,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
-_SENTINELS: Final = frozenset(
+UNKNOWN_SENTINELS: Final = frozenset(
     {
         UNKNOWN_BOOLEAN_VALUE,
         UNKNOWN_NUMBER_VALUE,
@@ -62,7 +62,7 @@ def known(value: Any) -> Any:
     """``UNKNOWN`` for a preview sentinel, the unwrapped (and unsecreted) value otherwise."""
     if isinstance(value, Secret):  # only Remediate keeps secret markers
         value = value.value
-    if isinstance(value, str) and value in _SENTINELS:
+    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
         return UNKNOWN
     return unwrap(value)
 

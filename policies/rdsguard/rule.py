@@ -263,6 +263,15 @@ class Stack:
             self.by_urn[resource.urn] = resource
             self.by_type.setdefault(resource.type, []).append(resource)
 
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Forget every resource and index, so nothing outlives the call through a cycle."""
+        self.by_urn.clear()
+        self.by_type.clear()
+        self._memo.clear()
+
     def of(self, *types: str) -> Iterable[Resource]:
         for type_ in types:
             yield from self.by_type.get(type_, ())

@@ -1,6 +1,7 @@
 """Stack rules look resources up through indexes: linear in the stack, and the answers of a scan."""
 
 import pytest
+from reference import scan_dependents, scan_find
 from sdk_args import analyze_stack, rdsguard
 
 from benchmarks.stacks import approved_aliases, realistic_stack
@@ -38,16 +39,6 @@ def view(name: str, type_: str = INSTANCE, deps: dict | None = None, **props) ->
     return resource
 
 
-def scan(stack, types, value, *props):
-    """What Stack.find answered before it was indexed: the first match, type by type."""
-    if not isinstance(value, str) or not value:
-        return None
-    for resource in stack.of(*types):
-        if any(resource.props.get(prop) == value for prop in props):
-            return resource
-    return None
-
-
 @pytest.mark.parametrize("value", ["db-1", "arn:db-2", "db-3", "missing", "", None, 7])
 def test_find_answers_what_a_scan_finds(value):
     stack = Stack(
@@ -63,7 +54,7 @@ def test_find_answers_what_a_scan_finds(value):
     )
     for types in [(INSTANCE,), ("aws:rds/cluster:Cluster", INSTANCE), (KEY,)]:
         for props in [("identifier", "arn", "id"), ("arn",), ("clusterIdentifier", "identifier")]:
-            assert stack.find(types, value, *props) is scan(stack, types, value, *props), (types, props)
+            assert stack.find(types, value, *props) is scan_find(stack, types, value, *props), (types, props)
 
 
 def test_dependents_lists_each_resource_whose_property_came_from_it_once_in_stack_order():
@@ -74,4 +65,8 @@ def test_dependents_lists_each_resource_whose_property_came_from_it_once_in_stac
     stack = Stack([key, other, first, elsewhere, second])
     assert stack.dependents((ALIAS,), "targetKeyId", key) == [first, second]
     assert stack.dependents((ALIAS,), "targetKeyId", other) == [second]
-    assert stack.dependents((INSTANCE,), "targetKeyId", key) == []
+    for types in [(ALIAS,), (INSTANCE,), (KEY, ALIAS)]:
+        for resource in (key, other, first):
+            assert stack.dependents(types, "targetKeyId", resource) == scan_dependents(
+                stack, types, "targetKeyId", resource
+            )

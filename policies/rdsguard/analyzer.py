@@ -1,0 +1,222 @@
+"""The pack's Analyzer service: pulumi_policy's own, but decoding only what the rules read.
+
+``pulumi_policy`` (1.21) decodes a request's properties in full (``MessageToDict``,
+deserialisation, unknown-checking proxy) once per registered resource policy on ``Analyze``, and
+every resource of the stack with its provider once per stack policy on ``AnalyzeStack``, before
+any policy can say the resource type does not concern it. No public API avoids that, so
+:func:`install` swaps in :class:`Analyzer`, a subclass of the SDK's servicer (an internal,
+``pulumi_policy.policy._PolicyAnalyzerServicer``): for this pack's policies it answers
+``Analyze`` and ``AnalyzeStack`` itself, building views whose properties are decoded when a rule
+first reads them, each at most once per call, and it answers ``Remediate`` without decoding when
+no remediation covers the type. Everything else (handshake, configuration, enforcement levels,
+the diagnostics' shape) stays the SDK's.
+
+What keeps this honest: ``policies/requirements.txt`` pins the pulumi-policy versions it is tested
+against; :func:`sdk_fits` checks the internals it relies on before anything is swapped (the pack
+falls back to the SDK's servicer, slower but correct, if they moved); and a differential test
+replays a stream of requests (known and preview values, secrets, every rule's mutations, every
+enforcement level) through both servicers and requires identical responses.
+
+Deliberate difference: the SDK rejects a whole request holding a non-finite number or a malformed
+signature object anywhere; here only a value a rule reads is decoded, and a rule that cannot read
+its value fails closed with a "could not be evaluated" violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel, PolicyPack
+from pulumi_policy import policy as sdk
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
+
+from .pack import Dependencies, ResourceRules, StackRules, linked_stack
+from .props import UNKNOWN, UNKNOWN_SENTINELS, Props
+from .rule import Resource, Stack
+
+SDK_SERVICER: Final[type] = getattr(sdk, "_PolicyAnalyzerServicer", object)
+# What Analyzer calls on the SDK's servicer besides the gRPC methods it overrides.
+_SDK_METHODS: Final = (
+    "Analyze",
+    "AnalyzeStack",
+    "Remediate",
+    "_configure_runtime_settings",
+    "_get_enforcement_level",
+    "_create_report_violation",
+    "_get_policy_config",
+)
+
+
+def decode(value: Any) -> Any:
+    """One ``google.protobuf.Value`` as ``deserialize_properties(MessageToDict(...))`` decodes it."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        return value.number_value
+    if kind == "list_value":
+        return [decode(item) for item in value.list_value.values]
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        if SPECIAL_SIG_KEY in fields:
+            # A secret, asset or archive: the SDK's own decoding.
+            return deserialize_properties({"value": json_format.MessageToDict(value)})["value"]
+        return {name: decode(item) for name, item in fields.items()}
+    return None
+
+
+_UNREAD: Final = object()
+
+
+class WireProps(Props):
+    """A resource's properties straight from the request's ``Struct``: each property is decoded,
+    and a preview unknown turned into ``UNKNOWN``, when a rule first reads it, then remembered."""
+
+    __slots__ = ("_fields", "_known")
+
+    def __init__(self, struct: Any) -> None:
+        self._fields = struct.fields
+        self._known: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        value = self._known.get(name, _UNREAD)
+        if value is not _UNREAD:
+            return value
+        fields = self._fields
+        # Test membership first: indexing a protobuf message map inserts missing keys.
+        try:
+            value = decode(fields[name]) if name in fields else None
+        except Exception:
+            value = None  # as Props.get: a value that cannot be read is absent
+        if value.__class__ is str and value in UNKNOWN_SENTINELS:
+            value = UNKNOWN  # decoded values hold no SDK proxy or secret: this is all known() does
+        self._known[name] = value
+        return value
+
+    @property  # type: ignore[override]
+    def raw(self) -> Mapping[str, Any]:
+        """Every property decoded, for code that reads the mapping rather than ``get``."""
+        return {name: decode(value) for name, value in self._fields.items()}
+
+
+def request_view(request: Any) -> Resource:
+    """The rules' view of an ``AnalyzeRequest`` or an ``AnalyzerResource``."""
+    return Resource(
+        request.urn,
+        request.type,
+        request.name,
+        WireProps(request.properties),
+        request.options.protect,
+        WireProps(request.provider.properties) if request.HasField("provider") else None,
+    )
+
+
+def _dependencies(resource: Any) -> Dependencies:
+    entries = resource.propertyDependencies
+
+    def urns(prop: str) -> Any:
+        entry = entries.get(prop)
+        return entry.urns if entry is not None else ()
+
+    return urns
+
+
+def request_stack(request: analyzer_pb2.AnalyzeStackRequest, types: frozenset[str]) -> Stack:
+    """The resources of ``types``, viewed and linked; the others are never decoded."""
+    return linked_stack((request_view(r), _dependencies(r)) for r in request.resources if r.type in types)
+
+
+class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
+    """The SDK's Analyzer servicer, answering for :class:`ResourceRules` and :class:`StackRules`
+    from lazily decoded views (any other policy in the pack: the SDK answers everything)."""
+
+    def __init__(self, name: str, version: str, policies: list[Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(name, version, policies, *args, **kwargs)
+        self._policies = list(policies)
+        self._ours = all(isinstance(p, (ResourceRules, StackRules)) for p in policies)
+
+    def _level(self, policy: Any) -> EnforcementLevel | None:
+        """The level a violation is reported at, as the SDK decides it; ``None``: disabled."""
+        level = self._get_enforcement_level(policy)
+        if level == EnforcementLevel.DISABLED:
+            return None
+        # Analyze runs after Remediate: a remediated policy still violated is reported mandatory.
+        return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
+
+    def _report(self, response: Any, policy: Any, level: EnforcementLevel) -> Any:
+        return self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+
+    def Analyze(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if not self._ours:
+            return super().Analyze(request, context)
+        self._configure_runtime_settings()
+        response = analyzer_pb2.AnalyzeResponse()
+        resource: Resource | None = None
+        for policy in self._policies:
+            if not isinstance(policy, ResourceRules) or request.type not in policy.by_type:
+                continue
+            level = self._level(policy)
+            if level is None:
+                continue
+            resource = resource or request_view(request)
+            policy.judge(resource, self._get_policy_config(policy.name), self._report(response, policy, level))
+        return response
+
+    def AnalyzeStack(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if not self._ours:
+            return super().AnalyzeStack(request, context)
+        self._configure_runtime_settings()
+        response = analyzer_pb2.AnalyzeResponse()
+        urn = request.resources[0].urn if request.resources else ""
+        for policy in self._policies:
+            level = self._level(policy) if isinstance(policy, StackRules) else None
+            if level is None:
+                continue
+            report = self._report(response, policy, level)
+            with request_stack(request, policy.types) as stack:
+                policy.judge(stack, urn, self._get_policy_config(policy.name), report)
+        return response
+
+    def Remediate(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        remediating = [
+            p
+            for p in self._policies
+            if isinstance(p, ResourceRules) and self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE
+        ]
+        if not self._ours or any(request.type in p.fixes for p in remediating):
+            return super().Remediate(request, context)
+        # No remediation covers the type: the SDK's answer, without decoding the request.
+        self._configure_runtime_settings()
+        response = analyzer_pb2.RemediateResponse()
+        for policy in remediating:
+            if not policy.has_remediation():
+                response.not_applicable.append(
+                    analyzer_pb2.PolicyNotApplicable(
+                        policy_name=policy.name, reason="Policy does not implement remediate"
+                    )
+                )
+        return response
+
+
+def sdk_fits() -> bool:
+    """Whether the installed pulumi_policy still has the internals :class:`Analyzer` relies on:
+    the servicer class and its methods, and ``PolicyPack`` building it through the module name."""
+    return (
+        SDK_SERVICER is not object
+        and all(callable(getattr(SDK_SERVICER, name, None)) for name in _SDK_METHODS)
+        and "_PolicyAnalyzerServicer" in PolicyPack.__init__.__code__.co_names
+    )
+
+
+def install() -> bool:
+    """Make the next ``PolicyPack(...)`` serve :class:`Analyzer`; ``False`` (and the SDK's own
+    servicer) if the SDK no longer has the shape it was tested with."""
+    if not sdk_fits():
+        return False
+    sdk._PolicyAnalyzerServicer = Analyzer  # type: ignore[attr-defined]
+    return True
