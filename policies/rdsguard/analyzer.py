@@ -118,6 +118,8 @@ def request_view(request: Any) -> Resource:
 
 def _dependencies(resource: Any) -> Dependencies:
     entries = resource.propertyDependencies
+    if not entries:
+        return None
 
     def urns(prop: str) -> Any:
         entry = entries.get(prop)

@@ -208,8 +208,8 @@ class ResourceRules(ResourceValidationPolicy):
         return args.props if fixed else None
 
 
-Dependencies = Callable[[str], Iterable[str]]
-"""A resource's ``propertyDependencies``: the URNs a property's value came from."""
+Dependencies = Callable[[str], Iterable[str]] | None
+"""A resource's ``propertyDependencies``: the URNs a property's value came from (``None``: none)."""
 
 
 def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
@@ -221,7 +221,7 @@ def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
     at the next cyclic garbage collection (each call would otherwise hold a request's memory)."""
     views: dict[str, Resource] = {}
 
-    def linker(urns: Dependencies) -> Callable[[str], list[Resource]]:
+    def linker(urns: Callable[[str], Iterable[str]]) -> Callable[[str], list[Resource]]:
         resolved: dict[str, list[Resource]] = {}  # rules follow the same properties repeatedly
 
         def deps(prop: str) -> list[Resource]:
@@ -232,7 +232,8 @@ def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
         return deps
 
     for view, urns in resources:
-        view.deps = linker(urns)
+        if urns is not None:
+            view.deps = linker(urns)
         views[view.urn] = view
     stack = Stack(views.values())
     stack.by_urn = views  # the same mapping, now released with the stack
@@ -240,7 +241,9 @@ def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
 
 
 def _sdk_dependencies(resource: PolicyResource) -> Dependencies:
-    dependencies = resource.property_dependencies or {}
+    dependencies = resource.property_dependencies
+    if not dependencies:
+        return None
     return lambda prop: [source.urn for source in dependencies.get(prop, ())]
 
 

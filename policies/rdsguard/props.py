@@ -95,8 +95,8 @@ class Props:
 
     def text(self, name: str) -> str | _Unknown | None:
         """Like :meth:`str`, but an empty string counts as absent (AWS treats "" as not set)."""
-        value = self.str(name)
-        return None if value == "" else value
+        value = self.get(name)
+        return value if (isinstance(value, str) and value) or value is UNKNOWN else None
 
     def bool(self, name: str) -> bool | _Unknown | None:
         value = self.get(name)
