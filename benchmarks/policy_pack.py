@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="AnalyzeStack stack sizes")
     parser.add_argument("--runs", type=int, default=5, help="AnalyzeStack calls per size (median)")
     parser.add_argument("--requests", type=int, default=600, help="Analyze and Remediate calls per kind of resource")
-    parser.add_argument("--spawns", type=int, default=7, help="cold starts of each pack (median)")
+    parser.add_argument("--spawns", type=int, default=11, help="cold starts of each pack (median)")
     parser.add_argument("--write", type=Path, help="also replace the pack's benchmark section of this Markdown file")
     args = parser.parse_args(argv)
     text = report(sorted(args.sizes), args.runs, args.requests, args.spawns)

@@ -87,10 +87,9 @@ class WireProps(Props):
         value = self._known.get(name, _UNREAD)
         if value is not _UNREAD:
             return value
-        fields = self._fields
-        # Test membership first: indexing a protobuf message map inserts missing keys.
+        # Map.get, not indexing: indexing a protobuf message map inserts missing keys.
         try:
-            value = decode(fields[name]) if name in fields else None
+            value = decode(field) if (field := self._fields.get(name)) is not None else None
         except Exception:
             value = None  # as Props.get: a value that cannot be read is absent
         if value.__class__ is str and value in UNKNOWN_SENTINELS:
