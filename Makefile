@@ -3,6 +3,7 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STACK  ?= dev
+PROGRAM ?= .
 
 .PHONY: preview test audit lint bench ci
 
@@ -11,9 +12,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r policies/requirements.txt
 	touch $@
 
-## Offline preview of a stack: the real program under Pulumi's mock runtime (no AWS, no CLI).
+## Offline preview of a stack: the program (this one, or PROGRAM=<dir> of any Pulumi Python program) under
+## Pulumi's mock runtime (no AWS, no CLI), judged by the policy pack. make exits 2 on any failure; its
+## "Error N" line carries the preview's own code (1: mandatory violation, 2: the program could not run).
 preview: $(VENV)/.installed
-	$(PYTHON) -m offline.preview --stack $(STACK)
+	$(PYTHON) -m offline.preview --program $(PROGRAM) --stack $(STACK)
 
 ## The test suite.
 test: $(VENV)/.installed

@@ -1,18 +1,33 @@
-"""Offline preview: run the real program for a stack under Pulumi's mock runtime and print its plan.
+"""Offline preview: run a Pulumi Python program for a stack under Pulumi's mock runtime and print its plan.
 
-    python -m offline.preview --stack prod
+    python -m offline.preview --stack prod                          # this repository's program
+    python -m offline.preview --program ../orders-infra --stack dev # any Pulumi Python program
 
-No AWS account and no Pulumi CLI are needed. The policy pack in policies/ then judges the plan
-through the same gRPC protocol the Pulumi engine uses. Exits 2 when the configuration is invalid
-(with the validation message), 1 when a mandatory policy is violated, and 0 otherwise: a pre-merge
-gate that needs no AWS credentials.
+No AWS account and no Pulumi CLI are needed. The program runs with its own project name, its
+Pulumi.yaml config defaults and its Pulumi.<stack>.yaml, as the CLI would run it; the policy pack in
+policies/ then judges the plan through the same gRPC protocol the Pulumi engine uses. Exit codes:
+0 no mandatory violation; 1 a mandatory policy is violated; 2 the program could not run (invalid
+configuration, no Pulumi.<stack>.yaml, an error in the program, bad arguments). A pre-merge gate that
+needs no AWS credentials.
 """
 
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from offline.policy_gate import PolicyPackProcess, Verdicts, recorded_to_resources
-from offline.runtime import ROOT, RecordedResource, StackRun, project_file, run_stack, run_stack_for, stack_command
+from offline.runtime import (
+    ENCRYPTED_PLACEHOLDER,
+    ROOT,
+    RecordedResource,
+    StackRun,
+    project_file,
+    run_stack,
+    run_stack_for,
+    stack_command,
+    stack_file,
+)
 
 # The inputs that tell whether and how a resource is encrypted, placed and protected.
 SHOWN_INPUTS = (
@@ -44,9 +59,11 @@ SHOWN_INPUTS = (
     "targetKeyId",
 )
 BANNER = (
-    "OFFLINE PREVIEW of stack '{stack}': the real program under Pulumi's mock runtime. No AWS call was made;\n"
-    "AWS-computed values (ARNs, ids, endpoints, secret ARNs) are deterministic placeholders."
+    "OFFLINE PREVIEW of stack '{stack}' of project '{project}' in {directory}/\n"
+    "The program ran under Pulumi's mock runtime: no AWS call was made, and AWS-computed values (ARNs, ids,\n"
+    "endpoints, secret ARNs) are deterministic placeholders."
 )
+DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
 
 
 def _format_value(value: Any) -> str:
@@ -69,6 +86,25 @@ def _inherited_key(resource: RecordedResource, by_urn: dict[str, RecordedResourc
     return None
 
 
+def password_mode(inputs: dict[str, Any]) -> str:
+    """How a database's master password is kept, from its inputs (never its value)."""
+    if inputs.get("manageMasterUserPassword"):
+        return "secrets-manager (RDS generates, keeps and rotates it in Secrets Manager)"
+    for key in ("passwordWo", "masterPasswordWo"):
+        if key in inputs:
+            return f"write-only ({key}, applied when {key}Version changes; now {_format_value(inputs.get(f'{key}Version'))})"
+    for key in ("password", "masterPassword"):
+        if key in inputs:
+            return f"plain input {key} (kept in the state's inputs; prefer manageMasterUserPassword or {key}Wo)"
+    if inputs.get("replicateSourceDb"):
+        return "the source's (a read replica has no master password of its own)"
+    if inputs.get("snapshotIdentifier"):
+        return "the snapshot's (restored as it was)"
+    if inputs.get("globalClusterIdentifier"):
+        return "the global database's (a secondary cluster has no master password of its own)"
+    return "none set"
+
+
 def _describe_inputs(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> list[str]:
     described = [text] if (text := _inherited_key(resource, by_urn)) else []
     for key in SHOWN_INPUTS:
@@ -79,17 +115,23 @@ def _describe_inputs(resource: RecordedResource, by_urn: dict[str, RecordedResou
         if sources:
             text += f" (from {', '.join(sources)})"
         described.append(text)
+    if resource.type in DATABASES:
+        described.append(f"password={password_mode(resource.inputs)}")
     return described
 
 
-def render_plan(run: StackRun) -> str:
+def render_plan(run: StackRun, directory: str) -> str:
     by_urn = {r.urn: r for r in run.resources}
     children: dict[str, list[RecordedResource]] = {}
     for resource in run.resources:
         parent = resource.parent if resource.parent in by_urn else ""
         children.setdefault(parent, []).append(resource)
 
-    lines = [BANNER.format(stack=run.stack), "", f"Resources to create ({len(run.resources)}):"]
+    lines = [BANNER.format(stack=run.stack, project=run.project, directory=directory)]
+    encrypted = sorted(key for key, value in run.config.items() if value == ENCRYPTED_PLACEHOLDER)
+    if encrypted:
+        lines.append(f"Encrypted config the program saw as '{ENCRYPTED_PLACEHOLDER}': {', '.join(encrypted)}")
+    lines += ["", f"Resources to create ({len(run.resources)}):"]
 
     def walk(parent: str, depth: int) -> None:
         for resource in sorted(children.get(parent, []), key=lambda r: (r.custom, r.name)):
@@ -107,14 +149,14 @@ def render_plan(run: StackRun) -> str:
 
     walk("", 0)
     lines += ["", "Outputs:"]
-    lines += [f"    {name}: {_format_value(value)}" for name, value in run.outputs.items()]
+    lines += [f"    {name}: {_format_value(value)}" for name, value in run.outputs.items()] or ["    (none)"]
     return "\n".join(lines)
 
 
 def judge(run: StackRun) -> Verdicts:
     with PolicyPackProcess(pack_dir=str(ROOT / "policies")) as pack:
         return pack.analyze_stack(
-            recorded_to_resources(run.resources), stack=run.stack, project=project_file()["name"], dry_run=True
+            recorded_to_resources(run.resources), stack=run.stack, project=run.project, dry_run=True
         )
 
 
@@ -131,12 +173,53 @@ def render_verdicts(verdicts: Verdicts) -> str:
     return "\n".join(lines)
 
 
+def _config_overrides(pairs: list[str], project: str) -> dict[str, str]:
+    """``-c key=value`` as ``pulumi preview -c`` takes it: a key without a namespace is the project's."""
+    overrides = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        overrides[key if ":" in key else f"{project}:{key}"] = value
+    return overrides
+
+
+def _not_runnable(stack: str, directory: Path, pairs: list[str]) -> str | None:
+    """Why the program cannot be run as asked, before running it."""
+    if not (directory / "Pulumi.yaml").exists():
+        return f"{os.path.relpath(directory)} has no Pulumi.yaml: --program names a Pulumi project directory"
+    path = stack_file(stack, directory)
+    if not path.exists():
+        stacks = sorted(
+            found.name.removeprefix("Pulumi.").removesuffix(".yaml") for found in path.parent.glob("Pulumi.*.yaml")
+        )
+        return (
+            f"{os.path.relpath(path)} does not exist: this project has no settings for a stack '{stack}' "
+            f"(stacks with settings here: {', '.join(stacks) or 'none'}). Preview one of those, or create it "
+            f"(pulumi stack init {stack}, then pulumi config set <key> <value> for each required key)."
+        )
+    malformed = [pair for pair in pairs if not pair.partition("=")[0] or "=" not in pair]
+    if malformed:
+        return f"-c {malformed[0]}: expected KEY=VALUE, for example -c aws:region=eu-west-1"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    arguments = stack_command(__doc__.splitlines()[0]).parse_args(argv)
-    run = run_stack_for("OFFLINE PREVIEW", arguments.stack, run_stack)
+    parser = stack_command(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--program", type=Path, default=ROOT, help="Pulumi Python program directory (default: this one)"
+    )
+    parser.add_argument(
+        "-c", "--config", action="append", default=[], metavar="KEY=VALUE", help="config value overriding the stack's"
+    )
+    arguments = parser.parse_args(argv)
+    directory, stack = arguments.program.resolve(), arguments.stack
+    if problem := _not_runnable(stack, directory, arguments.config):
+        print(f"OFFLINE PREVIEW of stack '{stack}' failed:\n{problem}", file=sys.stderr)
+        return 2
+    overrides = _config_overrides(arguments.config, project_file(directory)["name"])
+    run = run_stack_for("OFFLINE PREVIEW", stack, lambda name: run_stack(name, overrides, directory=directory))
     if run is None:
         return 2
-    print(render_plan(run))
+    print(render_plan(run, os.path.relpath(directory)))
     verdicts = judge(run)
     print(render_verdicts(verdicts))
     return 1 if verdicts.mandatory else 0

@@ -3,15 +3,18 @@
 This is what tests, the offline preview and the benchmarks share: no Pulumi CLI and no AWS
 account are needed. The stack's configuration is assembled the way the CLI does it (Pulumi.yaml
 defaults, then Pulumi.<stack>.yaml), every RegisterResource request is recorded with its options,
-and AWS-computed values are deterministic placeholders.
+and AWS-computed values are deterministic placeholders. Any Pulumi Python program directory can be
+run this way (``run_stack(stack, directory=...)``): its own project name, stack files and entry point.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import runpy
 import sys
 import threading
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +77,7 @@ class StackRun:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     invokes: list[str]
+    project: str
 
     def of_type(self, type_: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -273,46 +277,84 @@ def _as_config_string(value: Any) -> str:
     return str(value)
 
 
-def project_file() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+#: What a program sees for a ``secure:`` stack value: the offline preview holds no key to decrypt it.
+ENCRYPTED_PLACEHOLDER = "[secret: not decrypted offline]"
 
 
-def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
-    """Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides (None removes a key)."""
-    project = project_file()
+def _load_yaml(path: Path) -> Any:
+    # libyaml's parser when PyYAML has it: about 8x faster, and every run reads these files.
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def project_file(directory: Path = ROOT) -> dict[str, Any]:
+    return _load_yaml(directory / "Pulumi.yaml")
+
+
+def stack_file(stack: str, directory: Path = ROOT) -> Path:
+    """Where the CLI looks for a stack's settings: ``stackConfigDir`` of Pulumi.yaml, else beside it."""
+    return directory / (project_file(directory).get("stackConfigDir") or ".") / f"Pulumi.{stack}.yaml"
+
+
+def _project_values(project: dict[str, Any]) -> dict[str, Any]:
+    """Pulumi.yaml's config block as values: a declaration's ``default`` (project keys) or ``value``
+    (other namespaces), or the bare value of the short form
+    (https://www.pulumi.com/docs/iac/concepts/projects/project-file/)."""
     values: dict[str, Any] = {}
     for key, declaration in (project.get("config") or {}).items():
         full_key = key if ":" in key else f"{project['name']}:{key}"
-        if isinstance(declaration, dict) and "default" in declaration:
-            values[full_key] = declaration["default"]
-    stack_file = ROOT / f"Pulumi.{stack}.yaml"
-    if stack_file.exists():
-        values |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+        if not isinstance(declaration, dict):
+            values[full_key] = declaration
+        elif "default" in declaration or "value" in declaration:
+            values[full_key] = declaration.get("default", declaration.get("value"))
+    return values
+
+
+def stack_config(stack: str, overrides: dict[str, Any] | None = None, directory: Path = ROOT) -> dict[str, str]:
+    """Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides (None removes a key)."""
+    values = _project_values(project_file(directory))
+    path = stack_file(stack, directory)
+    if path.exists():
+        values |= (_load_yaml(path) or {}).get("config") or {}
     for key, value in (overrides or {}).items():
         if value is None:
             values.pop(key, None)
         else:
             values[key] = value
-    return {key: _as_config_string(value) for key, value in values.items()}
+    return {
+        key: ENCRYPTED_PLACEHOLDER if isinstance(value, dict) and set(value) == {"secure"} else _as_config_string(value)
+        for key, value in values.items()
+    }
 
 
-def run_stack(stack: str, overrides: dict[str, Any] | None = None, *, preview: bool = False) -> StackRun:
-    """Run ``__main__.py`` for a stack, with its configuration assembled as the CLI would."""
-    return run_program(
-        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
-        stack,
-        stack_config(stack, overrides),
-        preview=preview,
-    )
+def run_stack(
+    stack: str, overrides: dict[str, Any] | None = None, *, preview: bool = False, directory: Path = ROOT
+) -> StackRun:
+    """Run a program directory for a stack, as the CLI would: its project name, its configuration, its
+    ``main`` (default: the directory's ``__main__.py``) with its own directory first on the import path,
+    and the project directory as the working directory."""
+    directory = directory.resolve()
+    project = project_file(directory)
+    entry = directory / project.get("main", "")
+    config = stack_config(stack, overrides, directory)
+
+    def program() -> None:
+        with contextlib.chdir(directory):
+            runpy.run_path(str(entry), run_name="__main__")
+
+    return run_program(program, stack, config, preview=preview, project=project["name"])
 
 
-def run_program(program: Callable[[], Any], stack: str, config: dict[str, str], *, preview: bool = False) -> StackRun:
-    """Run a Pulumi program in a fresh thread, event loop and Pulumi context, under the mocks.
+def run_program(
+    program: Callable[[], Any], stack: str, config: dict[str, str], *, preview: bool = False, project: str = ""
+) -> StackRun:
+    """Run a Pulumi program in a fresh thread, event loop and Pulumi context, under the mocks, as
+    ``project`` (default: this repository's project).
 
     When the program fails (for example on invalid configuration), raises ``ProgramError`` after
     every RPC has finished, with the resources registered until then.
     """
     result: dict[str, Any] = {}
+    project = project or project_file()["name"]
 
     def target() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
@@ -320,7 +362,7 @@ def run_program(program: Callable[[], Any], stack: str, config: dict[str, str], 
         mocks = AwsMocks(config.get("aws:region", "us-east-1"))
         monitor = RecordingMonitor(mocks)
         result["monitor"], result["mocks"] = monitor, mocks
-        pulumi.runtime.set_mocks(mocks, project=project_file()["name"], stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         exports: dict[str, Any] = {}
 
         def run_and_collect_exports():
@@ -348,6 +390,7 @@ def run_program(program: Callable[[], Any], stack: str, config: dict[str, str], 
         resources=result["monitor"].records,
         outputs=result.get("exports", {}),
         invokes=result["mocks"].invokes,
+        project=project,
     )
     if "error" in result:
         raise ProgramError(run, result["error"]) from result["error"]
@@ -370,10 +413,18 @@ def stack_command(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def describe_failure(error: BaseException) -> str:
+    """What the CLI shows for a failed program: a RunError's message alone (the program's own
+    diagnosis, such as invalid configuration), any other error with its traceback."""
+    if isinstance(error, pulumi.RunError):
+        return str(error)
+    return "".join(traceback.format_exception(error)).rstrip()
+
+
 def run_stack_for(command: str, stack: str, runner: Callable[[str], StackRun] = run_stack) -> StackRun | None:
-    """``runner(stack)`` for a command line: on invalid configuration, say why on stderr and return None."""
+    """``runner(stack)`` for a command line: when the program fails, say why on stderr and return None."""
     try:
         return runner(stack)
     except ProgramError as failure:
-        print(f"{command} of stack '{stack}' failed:\n{failure.error}", file=sys.stderr)
+        print(f"{command} of stack '{stack}' failed:\n{describe_failure(failure.error)}", file=sys.stderr)
         return None

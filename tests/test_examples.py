@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import runpy
 from collections.abc import Iterator
 from contextlib import ExitStack
 from graphlib import TopologicalSorter
@@ -32,7 +31,7 @@ from benchmarks.program import critical_paths
 from components import EncryptedDatabase, EncryptionKey
 from components.package import PACKAGE_NAME, PACKAGE_VERSION
 from offline.package import UNKNOWN, Constructed, ConstructError, Deployment, PulumiEngine, package_schema, plain, token
-from offline.runtime import project_file, run_program
+from offline.runtime import run_program, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -120,9 +119,9 @@ def assert_pins_this_release(project: dict) -> None:
 
 
 def test_python_example_runs_and_builds_an_encrypted_database_and_replica():
-    project = project_file()["name"]  # the mocks run every program under this project's name
-    config = {"aws:region": REGION} | {f"{project}:{k}": json.dumps(v) for k, v in STACK_CONFIG.items()}
-    run = run_program(lambda: runpy.run_path(str(EXAMPLES / "python" / "__main__.py")), "dev", config)
+    run = run_stack("dev", directory=EXAMPLES / "python")  # its own project name and Pulumi.dev.yaml
+    assert run.project == "orders-database-py"
+    assert run.config[f"{run.project}:subnetIds"] == json.dumps(SUBNETS)
     assert_key_database_and_replica(run.resources)
     assert_deploys_in_the_fewest_steps(run.resources)
     assert set(run.outputs) == {"endpoint", "replicaEndpoint", "masterSecretArn", "kmsKeyArn"}

@@ -1,15 +1,25 @@
-"""The offline preview: the main job on a machine without AWS, and a pre-merge gate."""
+"""The offline preview: the main job on a machine without AWS, and a pre-merge gate for any program."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from offline import preview
-from offline.runtime import run_stack
+from offline.runtime import ENCRYPTED_PLACEHOLDER, ROOT, run_stack
+
+EXAMPLE = ROOT / "examples" / "python"
+#: A deliberately bad team program: an unencrypted instance and one on the AWS managed key.
+LEGACY = ROOT / "tests" / "programs" / "legacy-orders"
 
 
 def test_prod_preview_shows_every_database_on_a_customer_managed_key_and_passes_the_pack(capsys):
     assert preview.main(["--stack", "prod"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OFFLINE PREVIEW of stack 'prod'")
+    assert out.startswith("OFFLINE PREVIEW of stack 'prod' of project 'encrypted-rds'")
     assert "deterministic placeholders" in out
     assert "kmsKeyId=(the source's key, inherited) arn:aws:kms:us-east-1:" in out
     assert "kmsKeyId=arn:aws:kms:us-west-2:123456789012:key/" in out
@@ -17,27 +27,163 @@ def test_prod_preview_shows_every_database_on_a_customer_managed_key_and_passes_
     assert "0 mandatory, 0 advisory violation(s)" in out
 
 
-def test_invalid_config_exits_2_with_the_validation_message(capsys, monkeypatch):
-    monkeypatch.setattr(
-        preview, "run_stack", lambda stack: run_stack(stack, {"encrypted-rds:dbInstanceClass": "db.t2.micro"})
-    )
-    assert preview.main(["--stack", "dev"]) == 2
+def test_invalid_config_exits_2_with_the_validation_message(capsys):
+    assert preview.main(["--stack", "dev", "-c", "encrypted-rds:dbInstanceClass=db.t2.micro"]) == 2
     err = capsys.readouterr().err
     assert "encrypted-rds:dbInstanceClass: instance class 'db.t2.micro' does not support encryption at rest" in err
 
 
-@pytest.fixture
-def unencrypted_dev(monkeypatch):
-    def run(stack):
-        recorded = run_stack(stack)
-        recorded.named("database-instance").inputs["storageEncrypted"] = False
-        return recorded
-
-    monkeypatch.setattr(preview, "run_stack", run)
+def test_a_config_override_without_namespace_is_the_programs_own_key(capsys):
+    assert preview.main(["--program", str(LEGACY), "--stack", "dev", "-c", "engine=postgres"]) == 1
+    assert "engine=postgres" in capsys.readouterr().out
 
 
-def test_a_mandatory_violation_fails_the_gate_and_names_the_rule(unencrypted_dev, capsys):
-    assert preview.main(["--stack", "dev"]) == 1
+def test_a_config_override_without_a_value_exits_2_naming_the_form(capsys):
+    assert preview.main(["--stack", "dev", "-c", "encrypted-rds:dbMultiAz"]) == 2
+    assert "-c encrypted-rds:dbMultiAz: expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_a_stack_without_its_settings_file_is_named_instead_of_its_missing_keys(capsys):
+    assert preview.main(["--stack", "staging"]) == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.staging.yaml does not exist" in err
+    assert "stacks with settings here: dev, prod" in err
+    assert "is required" not in err
+
+
+def test_a_directory_without_pulumi_yaml_is_refused(capsys):
+    assert preview.main(["--program", str(ROOT / "tests"), "--stack", "dev"]) == 2
+    assert "has no Pulumi.yaml" in capsys.readouterr().err
+
+
+# Any program: --program DIR --stack NAME ---------------------------------------------------------
+
+
+def test_the_python_example_passes_under_its_own_project_name_and_stack_file(capsys):
+    assert preview.main(["--program", str(EXAMPLE), "--stack", "dev"]) == 0
     out = capsys.readouterr().out
-    assert "MANDATORY rds-storage-encrypted" in out
-    assert "[database-instance]" in out
+    assert out.startswith("OFFLINE PREVIEW of stack 'dev' of project 'orders-database-py'")
+    assert "+ aws:rds/instance:Instance  orders-replica-instance" in out
+    assert "0 mandatory, 0 advisory violation(s)" in out
+
+
+def test_the_program_option_works_as_a_module_command_from_the_repository():
+    """The command the docs give, in a process of its own (default stack: dev)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.preview", "--program", "examples/python"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "of project 'orders-database-py' in examples/python/" in done.stdout
+
+
+def test_a_bad_program_fails_the_gate_with_each_violation_named(capsys):
+    assert preview.main(["--program", str(LEGACY), "--stack", "dev"]) == 1
+    out = capsys.readouterr().out
+    assert "MANDATORY rds-storage-encrypted: [rds-storage-encrypted] Instance 'orders'" in out
+    assert "`kmsKeyId` is the AWS managed key `alias/aws/rds`" in out
+    assert "[reports]" in out
+    assert "4 mandatory" in out
+
+
+def test_a_program_runs_under_its_project_name_with_pulumi_yaml_defaults_then_its_stack_file():
+    run = run_stack("dev", directory=LEGACY)
+    orders = run.named("orders")
+    assert run.project == "legacy-orders"
+    assert orders.inputs["engine"] == "mysql", "the default declared in its Pulumi.yaml"
+    assert orders.inputs["dbSubnetGroupName"] == "legacy-private", "from its Pulumi.dev.yaml"
+    assert orders.urn.startswith("urn:pulumi:dev::legacy-orders::")
+
+
+def test_a_program_imports_its_own_modules_from_its_directory():
+    run = run_stack("dev", directory=LEGACY)
+    assert run.named("orders").inputs["instanceClass"] == "db.t3.medium"  # from database_defaults.py beside it
+
+
+def test_encrypted_stack_values_are_named_and_the_program_sees_a_placeholder(capsys):
+    run = run_stack("dev", directory=LEGACY)
+    assert run.config["legacy-orders:dbPassword"] == ENCRYPTED_PLACEHOLDER
+    preview.main(["--program", str(LEGACY), "--stack", "dev"])
+    assert f"Encrypted config the program saw as '{ENCRYPTED_PLACEHOLDER}': legacy-orders:dbPassword" in (
+        capsys.readouterr().out
+    )
+
+
+def test_an_error_in_a_program_exits_2_with_its_traceback(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text("settings = {}\nsettings['missing']\n")
+    assert preview.main(["--program", str(tmp_path), "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "KeyError: 'missing'" in err
+
+
+# Password modes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inputs", "mode"),
+    [
+        ({"manageMasterUserPassword": True}, "secrets-manager"),
+        (
+            {"passwordWo": "x", "passwordWoVersion": 2.0},
+            "write-only (passwordWo, applied when passwordWoVersion changes; now 2)",
+        ),
+        ({"masterPasswordWo": "x", "masterPasswordWoVersion": 1.0}, "write-only (masterPasswordWo"),
+        ({"password": "x"}, "plain input password"),
+        ({"masterPassword": "x"}, "plain input masterPassword"),
+        ({"replicateSourceDb": "orders"}, "the source's"),
+        ({"snapshotIdentifier": "arn:aws:rds:us-east-1:123456789012:snapshot:s"}, "the snapshot's"),
+        ({"globalClusterIdentifier": "orders-global"}, "the global database's"),
+        ({}, "none set"),
+    ],
+)
+def test_the_password_mode_is_read_from_the_inputs_without_the_value(inputs, mode):
+    described = preview.password_mode(inputs)
+    assert described.startswith(mode)
+    assert "'x'" not in described and "=x" not in described
+
+
+def test_the_preview_prints_the_password_mode_of_each_database(capsys):
+    preview.main(["--stack", "prod"])
+    out = capsys.readouterr().out
+    primary = out.split("database-instance  [protect, retainOnDelete]", 1)[1].split("\n+", 1)[0]
+    assert "password=write-only (passwordWo" in primary
+    assert out.count("password=the source's") == 2, "the same-region and the cross-region replica"
+
+
+# Exit codes through make --------------------------------------------------------------------------
+
+
+def make_preview(*variables: str) -> subprocess.CompletedProcess[str]:
+    """`make preview` with this test run's virtualenv, which is installed already (-o: never remade)."""
+    venv = Path(sys.prefix)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-o", f"{venv}/.installed", "preview", f"VENV={venv}", *variables],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
+
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+@needs_make
+def test_make_exits_2_on_a_mandatory_violation_and_names_the_previews_code_1():
+    done = make_preview(f"PROGRAM={LEGACY.relative_to(ROOT)}")
+    assert done.returncode == 2
+    assert "preview] Error 1" in done.stderr
+
+
+@needs_make
+def test_make_exits_2_when_the_program_cannot_run_and_names_the_previews_code_2():
+    done = make_preview("STACK=staging")
+    assert done.returncode == 2
+    assert "preview] Error 2" in done.stderr
