@@ -170,7 +170,7 @@ def test_yaml_program_uses_only_schema_types_properties_and_outputs(source):
     program = yaml.safe_load(YAML_PROGRAMS[source])
     assert_pins_this_release(program)
     declared_resources = program["resources"]
-    config = set(program.get("config", {})) | set(STACK_CONFIG) | {"region"}
+    config = set(program.get("config", {})) | set(STACK_CONFIG)
     problems = []
     for name, declaration in declared_resources.items():
         type_ = full_token(declaration["type"])
@@ -188,7 +188,8 @@ def test_yaml_program_uses_only_schema_types_properties_and_outputs(source):
             outputs = resources()[full_token(declared_resources[head]["type"])]["properties"]
             if prop not in outputs:
                 problems.append(f"${{{ref}}}: {prop} is not an output of {declared_resources[head]['type']}")
-        elif head not in config:
+        # Another namespace's key (aws:region) is the stack's setting: a program cannot declare it.
+        elif head not in config and ":" not in head:
             problems.append(f"${{{ref}}}: no resource or config value {head}")
     assert not problems, "\n".join(problems)
 
@@ -209,12 +210,10 @@ def test_the_yaml_example_is_a_yaml_project():
     assert yaml_program()["runtime"] == "yaml"
 
 
-@pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
-@pytest.mark.parametrize("source", YAML_PROGRAMS)
-def test_yaml_program_constructs_through_the_plugin(engines, source, preview):
-    program = yaml.safe_load(YAML_PROGRAMS[source])
+def construct_yaml(engine: PulumiEngine, program: dict, region: str) -> dict[str, Any]:
+    """Evaluate a YAML program as Pulumi YAML runs it, in a stack of ``region``; returns its exports."""
     config = {key: spec.get("default") for key, spec in program.get("config", {}).items()}
-    config |= STACK_CONFIG | {"region": REGION}
+    config |= STACK_CONFIG | {"aws:region": region}
     declared = program["resources"]
     order = TopologicalSorter(
         {
@@ -222,8 +221,6 @@ def test_yaml_program_constructs_through_the_plugin(engines, source, preview):
             for name, spec in declared.items()
         }
     ).static_order()
-    engine = engines["yaml"]
-    deployment = engine.start_deployment(preview=preview)
     constructed: dict[str, Constructed] = {}
 
     def resolve(value: Any) -> Any:
@@ -241,9 +238,34 @@ def test_yaml_program_constructs_through_the_plugin(engines, source, preview):
     for name in order:
         type_ = full_token(declared[name]["type"]).rsplit(":", 1)[-1]
         constructed[name] = engine.construct(type_, name, resolve(declared[name].get("properties", {})))
-    exports = {name: plain(resolve(value)) for name, value in program["outputs"].items()}
+    return {name: plain(resolve(value)) for name, value in program["outputs"].items()}
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
+@pytest.mark.parametrize("source", YAML_PROGRAMS)
+def test_yaml_program_constructs_through_the_plugin(engines, source, preview):
+    program = yaml.safe_load(YAML_PROGRAMS[source])
+    engine = engines["yaml"]
+    deployment = engine.start_deployment(preview=preview)
+    exports = construct_yaml(engine, program, REGION)
     assert_ran_through_the_plugin(deployment, exports)
-    assert {r.type for r in deployment.resources if not r.custom} == {full_token(d["type"]) for d in declared.values()}
+    assert {r.type for r in deployment.resources if not r.custom} == {
+        full_token(d["type"]) for d in program["resources"].values()
+    }
+
+
+@pytest.mark.parametrize("source", YAML_PROGRAMS)
+def test_yaml_program_places_its_databases_in_the_region_of_its_key(source):
+    """The key is created in the stack's region (aws:region); the database and the replica follow it."""
+    project = EXAMPLES / "yaml"
+    with PulumiEngine(project, "dev", stack_config(project) | {"aws:region": "eu-west-1"}).running() as engine:
+        deployment = engine.start_deployment(preview=False)
+        construct_yaml(engine, yaml.safe_load(YAML_PROGRAMS[source]), "eu-west-1")
+    [key] = deployment.of_type("aws:kms/key:Key")
+    assert key.outputs["arn"].startswith("arn:aws:kms:eu-west-1:")
+    for instance in deployment.of_type(INSTANCE):
+        assert instance.inputs.get("region", "eu-west-1") == "eu-west-1", instance.name
+        assert instance.outputs["arn"].startswith("arn:aws:rds:eu-west-1:"), instance.name
 
 
 # TypeScript ------------------------------------------------------------------------------------
