@@ -16,7 +16,7 @@ import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,10 +102,15 @@ def _engine_port(engine: str) -> int:
 
 
 class AwsMocks(Mocks):
-    """Answers the three allowed data sources and gives resources AWS-like computed values."""
+    """Answers the three allowed data sources and gives resources AWS-like computed values.
 
-    def __init__(self, region: str) -> None:
+    A ``pulumi.StackReference`` reads the outputs given for its stack in ``stack_references``
+    (``"org/project/stack"`` -> outputs): another stack's state cannot be read offline.
+    """
+
+    def __init__(self, region: str, stack_references: Mapping[str, dict[str, Any]] | None = None) -> None:
         self.region = region
+        self.stack_references = dict(stack_references or {})
         self.invokes: list[str] = []
         # Databases by identifier and by ARN, and global database primaries by global cluster id:
         # what AWS reports for a replica or a global secondary comes from them.
@@ -135,6 +140,12 @@ class AwsMocks(Mocks):
 
     def new_resource(self, args: MockResourceArgs):
         inputs = args.inputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            return args.name, {
+                "name": inputs["name"],
+                "outputs": self._referenced(inputs["name"]),
+                "secretOutputNames": [],
+            }
         region = inputs.get("region") or self.region
         placeholder = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{args.typ}/{args.name}"))
         # Providers never read write-only inputs back.
@@ -232,6 +243,14 @@ class AwsMocks(Mocks):
             for prop in ("masterUsername", "databaseName"):
                 if prop in primary:
                     outputs.setdefault(prop, primary[prop])
+
+    def _referenced(self, stack: str) -> dict[str, Any]:
+        if stack not in self.stack_references:
+            raise ValueError(
+                f"StackReference '{stack}': another stack's outputs cannot be read offline; "
+                f"the run knows only {sorted(self.stack_references) or 'none'}"
+            )
+        return self.stack_references[stack]
 
 
 class RecordingMonitor(MockMonitor):
@@ -345,10 +364,17 @@ def run_stack(
 
 
 def run_program(
-    program: Callable[[], Any], stack: str, config: dict[str, str], *, preview: bool = False, project: str = ""
+    program: Callable[[], Any],
+    stack: str,
+    config: dict[str, str],
+    *,
+    preview: bool = False,
+    project: str = "",
+    stack_references: Mapping[str, dict[str, Any]] | None = None,
 ) -> StackRun:
     """Run a Pulumi program in a fresh thread, event loop and Pulumi context, under the mocks, as
-    ``project`` (default: this repository's project).
+    ``project`` (default: this repository's project); ``stack_references`` are the outputs of the
+    stacks it reads with ``pulumi.StackReference``.
 
     When the program fails (for example on invalid configuration), raises ``ProgramError`` after
     every RPC has finished, with the resources registered until then.
@@ -359,7 +385,7 @@ def run_program(
     def target() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
         pulumi.runtime.set_all_config(config)
-        mocks = AwsMocks(config.get("aws:region", "us-east-1"))
+        mocks = AwsMocks(config.get("aws:region", "us-east-1"), stack_references)
         monitor = RecordingMonitor(mocks)
         result["monitor"], result["mocks"] = monitor, mocks
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)

@@ -1,12 +1,12 @@
-"""The consumer examples in examples/ and docs/component-package.md, run as their stacks would run.
+"""The consumer examples in examples/ and the programs in the docs, run as their stacks would run.
 
-- Python (examples/python): the program itself runs under the mocks.
-- YAML (examples/yaml, and the YAML program in the docs): every resource type, property name and
+- Python (examples/python): the program itself runs under the mocks, with its own stack file.
+- YAML (examples/yaml, and every YAML program block of README.md and docs/): every resource type, property name and
   ``${resource.output}`` reference is checked against the schema, then the program is evaluated
   the way Pulumi YAML runs it: each resource a Construct call to the plugin (started and called as
   the engine does, ``offline.package.PulumiEngine``), config values plain, references to earlier
   resources as their outputs with the URNs they came from; in a preview and in an update.
-- TypeScript (examples/typescript/index.ts, and the TypeScript program in the docs): no SDK can be
+- TypeScript (examples/typescript/index.ts, and every TypeScript block of the docs): no SDK can be
   generated here (that needs the Pulumi CLI), so the program's statements are evaluated directly:
   each ``new encryptedrds.<Component>("name", {...})`` becomes the Construct call the TypeScript
   SDK has the engine make, with its object literal's values (literals, config values, outputs of
@@ -32,10 +32,10 @@ from components import EncryptedDatabase, EncryptionKey
 from components.package import PACKAGE_NAME, PACKAGE_VERSION
 from offline.package import UNKNOWN, Constructed, ConstructError, Deployment, PulumiEngine, package_schema, plain, token
 from offline.runtime import run_program, run_stack
+from tests.doc_blocks import Block, blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-DOCS = ROOT / "docs" / "component-package.md"
 SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
 GROUPS = ["sg-0a1b2c3d4e5f60001"]
 STACK_CONFIG = {"subnetIds": SUBNETS, "securityGroupIds": GROUPS}
@@ -48,21 +48,9 @@ def resources() -> dict[str, dict]:
     return package_schema()["resources"]
 
 
-def doc_blocks(language: str) -> list[str]:
-    """The docs' code blocks in ``language``, but for those followed by the text of their failure."""
-    return [block for fence, block, failure in documented_blocks() if fence == language and failure is None]
-
-
-def documented_blocks() -> list[tuple[str, str, str | None]]:
-    """(language, code, the ``text`` block right after it or None) for every fenced block of the docs."""
-    blocks = re.findall(r"^```(\w+)\n(.*?)^```", DOCS.read_text(), re.M | re.S)
-    found = []
-    for index, (fence, block) in enumerate(blocks):
-        following = blocks[index + 1] if index + 1 < len(blocks) else None
-        failure = following[1] if fence != "text" and following and following[0] == "text" else None
-        if fence != "text":
-            found.append((fence, block, failure))
-    return found
+def doc_blocks(language: str) -> list[Block]:
+    """The docs' blocks in ``language``, but for those followed by the engine's report of their failure."""
+    return [block for block in blocks(language) if block.report is None]
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +129,7 @@ def assert_ran_through_the_plugin(deployment: Deployment, exports: dict[str, Any
 
 YAML_PROGRAMS = {
     "examples/yaml/Pulumi.yaml": (EXAMPLES / "yaml" / "Pulumi.yaml").read_text(),
-    **{f"docs yaml block {i}": block for i, block in enumerate(doc_blocks("yaml")) if "resources:" in block},
+    **{block.id: block.code for block in doc_blocks("yaml") if "resources:" in block.code},
 }
 
 
@@ -196,11 +184,7 @@ def test_yaml_program_uses_only_schema_types_properties_and_outputs(source):
 
 @pytest.mark.parametrize(
     "block",
-    [
-        pytest.param(block, id=f"docs yaml block {i}")
-        for i, block in enumerate(doc_blocks("yaml"))
-        if "packages:" in block
-    ],
+    [pytest.param(block.code, id=block.id) for block in doc_blocks("yaml") if "packages:" in block.code],
 )
 def test_every_package_entry_in_the_docs_pins_this_release(block):
     assert_pins_this_release(yaml.safe_load(block))
@@ -272,7 +256,7 @@ def test_yaml_program_places_its_databases_in_the_region_of_its_key(source):
 
 TYPESCRIPT_PROGRAMS = {
     "examples/typescript/index.ts": (EXAMPLES / "typescript" / "index.ts").read_text(),
-    **{f"docs typescript block {i}": block for i, block in enumerate(doc_blocks("typescript"))},
+    **{block.id: block.code for block in doc_blocks("typescript")},
 }
 NEW_COMPONENT = re.compile(r"new\s+encryptedrds\.(\w+)\(\s*\"([^\"]+)\"\s*,\s*")
 CONFIG_READ = re.compile(
@@ -444,9 +428,9 @@ def test_typescript_program_constructs_through_the_plugin(engines, source, previ
 @pytest.mark.parametrize(
     ("block", "report"),
     [
-        pytest.param(block, report, id=f"docs {fence} block with its report")
-        for fence, block, report in documented_blocks()
-        if report is not None
+        pytest.param(block.code, block.report.code, id=f"{block.id} with its report")
+        for block in blocks("typescript")
+        if block.report is not None
     ],
 )
 def test_the_docs_show_what_the_engine_reports_for_wrong_inputs(engines, block, report):
@@ -478,8 +462,8 @@ def test_each_example_declares_the_stack_config_it_reads(example):
 
 def test_the_docs_show_the_typescript_and_yaml_programs_and_an_invalid_one():
     """The docs' programs are among those run above: deleting them must be a decision, not an accident."""
-    assert doc_blocks("typescript") and [block for block in doc_blocks("yaml") if "resources:" in block]
-    assert [report for _, _, report in documented_blocks() if report is not None]
+    assert doc_blocks("typescript") and [block for block in doc_blocks("yaml") if "resources:" in block.code]
+    assert [block for block in blocks("typescript") if block.report is not None]
 
 
 # The critical path analysis the benchmarks report -----------------------------------------------
