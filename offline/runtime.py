@@ -247,8 +247,8 @@ class AwsMocks(Mocks):
     def _referenced(self, stack: str) -> dict[str, Any]:
         if stack not in self.stack_references:
             raise ValueError(
-                f"StackReference '{stack}': another stack's outputs cannot be read offline; "
-                f"the run knows only {sorted(self.stack_references) or 'none'}"
+                f"StackReference '{stack}': another stack's outputs cannot be read offline "
+                f"(outputs given to this run: {', '.join(sorted(self.stack_references)) or 'none'})"
             )
         return self.stack_references[stack]
 
@@ -439,12 +439,22 @@ def stack_command(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _program_frame(frame: traceback.FrameSummary) -> bool:
+    """A frame of the program (or the code it imports), not of Python, the SDKs or this harness."""
+    path = Path(frame.filename)
+    return path.is_file() and not any(
+        path.is_relative_to(outside) for outside in (sys.prefix, sys.base_prefix, Path(__file__).parent)
+    )
+
+
 def describe_failure(error: BaseException) -> str:
     """What the CLI shows for a failed program: a RunError's message alone (the program's own
-    diagnosis, such as invalid configuration), any other error with its traceback."""
+    diagnosis, such as invalid configuration), any other error with the program's own frames."""
     if isinstance(error, pulumi.RunError):
         return str(error)
-    return "".join(traceback.format_exception(error)).rstrip()
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if _program_frame(frame)]
+    lines = ["Traceback (most recent call last, the program's frames):\n", *traceback.format_list(frames)]
+    return "".join(lines + traceback.format_exception_only(error)).rstrip()
 
 
 def run_stack_for(command: str, stack: str, runner: Callable[[str], StackRun] = run_stack) -> StackRun | None:

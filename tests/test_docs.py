@@ -31,8 +31,8 @@ invisible once rendered:
 - ``<!-- doc-test: continues -->`` (python): runs in the same program and namespace as the previous
   python block of the file, so a snippet can build on the one before it.
 - ``<!-- doc-test: output-of python -m offline.preview ARGS -->`` (a block without language): the
-  block is what that command prints; each of its lines must be a line of the real output (stdout and
-  stderr), where ``(...)`` stands for any text.
+  block is what that command prints, run from the repository's root; each of its lines must be a line
+  of the real output (stdout and stderr, indentation aside), where ``(...)`` stands for any text.
 """
 
 from __future__ import annotations
@@ -472,11 +472,11 @@ def test_output_block_is_what_its_command_prints(block):
     words = shlex.split(block.marker.removeprefix("output-of "))
     assert words[:3] == ["python", "-m", "offline.preview"], "only offline.preview output is reproduced"
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         preview.main(words[3:])
-    printed = (out.getvalue() + err.getvalue()).splitlines()
+    printed = [line.strip() for line in (out.getvalue() + err.getvalue()).splitlines()]
     missing = []
-    for line in filter(str.strip, block.code.splitlines()):
+    for line in filter(None, map(str.strip, block.code.splitlines())):
         pattern = ".*".join(re.escape(part) for part in line.split("(...)"))
         if not any(re.fullmatch(pattern, real) for real in printed):
             missing.append(line)

@@ -112,14 +112,34 @@ def test_encrypted_stack_values_are_named_and_the_program_sees_a_placeholder(cap
     )
 
 
-def test_an_error_in_a_program_exits_2_with_its_traceback(tmp_path, capsys):
-    (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    (tmp_path / "__main__.py").write_text("settings = {}\nsettings['missing']\n")
-    assert preview.main(["--program", str(tmp_path), "--stack", "dev"]) == 2
+def program_in(directory: Path, source: str) -> list[str]:
+    """A one-file program with a dev stack in us-east-1; returns the preview's arguments for it."""
+    (directory / "Pulumi.yaml").write_text("name: team-program\nruntime: python\n")
+    (directory / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (directory / "__main__.py").write_text(source)
+    return ["--program", str(directory), "--stack", "dev"]
+
+
+def test_an_error_in_a_program_exits_2_with_its_own_traceback(tmp_path, capsys):
+    assert preview.main(program_in(tmp_path, "settings = {}\nsettings['missing']\n")) == 2
     err = capsys.readouterr().err
-    assert "Traceback" in err
+    assert f'File "{tmp_path / "__main__.py"}", line 2' in err
     assert "KeyError: 'missing'" in err
+    assert "site-packages" not in err
+
+
+def test_a_data_source_that_cannot_be_answered_offline_exits_2_naming_it(tmp_path, capsys):
+    source = 'import pulumi_aws as aws\naws.rds.get_engine_version(engine="postgres")\n'
+    assert preview.main(program_in(tmp_path, source)) == 2
+    assert "it called aws:rds/getEngineVersion:getEngineVersion" in capsys.readouterr().err
+
+
+def test_a_stack_reference_exits_2_saying_other_stacks_are_not_read_offline(tmp_path, capsys):
+    source = 'import pulumi\npulumi.StackReference("acme/network/prod")\n'
+    assert preview.main(program_in(tmp_path, source)) == 2
+    assert "StackReference 'acme/network/prod': another stack's outputs cannot be read offline" in (
+        capsys.readouterr().err
+    )
 
 
 # Password modes --------------------------------------------------------------------------------
