@@ -3,9 +3,10 @@
     python -m benchmarks.first_run [--pip]
 
 Each run is the real command, `make` included, into a virtualenv made for the benchmark beside the
-project's own (same file system, so uv links from its cache exactly as it does for .venv): first with
-the package cache as found, then into a fresh virtualenv with the cache warm, then once more with
-that virtualenv in place (the warm run every later command pays). Cold and warm are measured twice:
+project's own, with a uv cache of its own there too (same file system, so uv links from its cache
+exactly as it does for .venv): first with that cache empty (a fresh machine: every wheel is
+downloaded), then into a fresh virtualenv with the cache warm, then once more with that virtualenv in
+place (the warm run every later command pays). Cold and warm are measured twice:
 where Python writes bytecode (it compiles what a command imports on first use), and with
 PYTHONDONTWRITEBYTECODE=1 (the install compiles everything up front). ``--pip`` adds a cold run with
 the fallback installer (INSTALLER=pip). Wall time and the CPU time of all processes are reported
@@ -34,8 +35,9 @@ def children_cpu() -> float:
 
 
 def make_preview(venv: Path, installer: str = "uv", write_bytecode: bool = True) -> tuple[float, float]:
-    """Wall and CPU seconds of ``make preview STACK=prod`` with that virtualenv."""
+    """Wall and CPU seconds of ``make preview STACK=prod`` with that virtualenv (and the uv cache beside it)."""
     env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "PYTHONDONTWRITEBYTECODE")}
+    env["UV_CACHE_DIR"] = str(venv.parent / "uv-cache")
     if not write_bytecode:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     began, cpu = time.perf_counter(), children_cpu()
@@ -70,7 +72,7 @@ def main() -> None:
     results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(dir=ROOT, prefix=".first-run-") as scratch:
         venv = Path(scratch)
-        results["cold, package cache as found"] = make_preview(venv / "first")
+        results["cold, empty package cache"] = make_preview(venv / "first")
         results["cold, warm package cache"] = make_preview(venv / "lazy")
         results["warm"] = make_preview(venv / "lazy")
         results["cold, warm package cache" + NO_BYTECODE] = make_preview(venv / "compiled", write_bytecode=False)
