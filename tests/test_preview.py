@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from offline import preview
-from offline.runtime import ENCRYPTED_PLACEHOLDER, ROOT, run_stack
+from offline.runtime import ENCRYPTED_PLACEHOLDER, ROOT, run_stack, stack_config
 
 EXAMPLE = ROOT / "examples" / "python"
 #: A deliberately bad team program: an unencrypted instance and one on the AWS managed key.
@@ -118,6 +118,28 @@ def program_in(directory: Path, source: str) -> list[str]:
     (directory / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (directory / "__main__.py").write_text(source)
     return ["--program", str(directory), "--stack", "dev"]
+
+
+def test_project_values_apply_under_the_stack_file_and_a_namespaced_short_form_is_a_value(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: team-program\nruntime: python\n"
+        "config:\n  aws:region: eu-central-1\n  retention:\n    type: integer\n    default: 7\n  tier: small\n"
+    )
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  team-program:retention: 14\n")
+    config = stack_config("dev", directory=tmp_path)
+    assert config == {"aws:region": "eu-central-1", "team-program:retention": "14", "team-program:tier": "small"}
+
+
+def test_a_program_runs_from_its_main_with_its_stacks_in_its_stack_config_dir(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: team-program\nruntime: python\nmain: src/\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "__main__.py").write_text(
+        'import pulumi_aws as aws\naws.kms.Key("key", enable_key_rotation=True)\n'
+    )
+    run = run_stack("dev", directory=tmp_path)
+    assert run.named("key").outputs["arn"].startswith("arn:aws:kms:eu-west-1:")
 
 
 def test_an_error_in_a_program_exits_2_with_its_own_traceback(tmp_path, capsys):
