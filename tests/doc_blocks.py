@@ -59,7 +59,7 @@ def blocks_of(path: Path) -> list[Block]:
         replace(block, report=following)
         if following is not None and following.language == "text" and block.language == "typescript"
         else block
-        for block, following in zip(found, [*found[1:], None], strict=True)
+        for block, following in zip(found, [*found[1:], None][: len(found)], strict=True)
     ]
 
 
