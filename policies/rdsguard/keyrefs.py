@@ -7,10 +7,7 @@ identified by the key resource's URN, by the ARN, or both.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 from .props import UNKNOWN, arn_region, parse_key_id
@@ -69,40 +66,3 @@ def key_ref(resource: Resource, prop: str) -> KeyRef | None:
     if value is None and key is None and alias is None:
         return None
     return KeyRef(value, key, alias)
-
-
-# --- key policies ------------------------------------------------------------------------------
-
-
-def statements(policy: Any) -> Iterator[Mapping[str, Any]]:
-    """The statements of a key policy JSON string; nothing for unknown or malformed policies."""
-    if not isinstance(policy, str):
-        return
-    try:
-        document = json.loads(policy)
-    except ValueError:
-        return
-    found = document.get("Statement") if isinstance(document, Mapping) else None
-    for statement in found if isinstance(found, list) else [found]:
-        if isinstance(statement, Mapping):
-            yield statement
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def aws_principals(statement: Mapping[str, Any]) -> list[str]:
-    principal = statement.get("Principal")
-    if principal == "*":
-        return ["*"]
-    if isinstance(principal, Mapping):
-        return [p for p in as_list(principal.get("AWS")) if isinstance(p, str)]
-    return []
-
-
-def allows(statement: Mapping[str, Any], action: str) -> bool:
-    if statement.get("Effect") != "Allow":
-        return False
-    patterns = [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
-    return any(fnmatchcase(action.lower(), p.lower()) for p in patterns)

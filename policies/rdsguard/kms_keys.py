@@ -5,55 +5,40 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
-from .keyrefs import aws_principals, statements
+from .key_policies import public_reasons, read_policy
 from .rule import AT_REST, HYGIENE, KEY, KEYS, LIFECYCLE, Resource, Rule, Settings
 
 KMS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide"
 
-# Condition keys that pin a wildcard principal to known accounts, organisations or principals.
-# kms:ViaService alone does not: any account's RDS could then use the key.
-_SCOPING_CONDITION_KEYS = frozenset(
-    {
-        "kms:calleraccount",
-        "aws:principalaccount",
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:principalarn",
-        "aws:sourceaccount",
-        "aws:sourcearn",
-        "aws:sourceorgid",
-        "aws:userid",
-    }
-)
 
-
-def _scoped(condition: Any) -> bool:
-    if not isinstance(condition, Mapping):
-        return False
-    return any(
-        isinstance(keys, Mapping) and any(isinstance(k, str) and k.lower() in _SCOPING_CONDITION_KEYS for k in keys)
-        for keys in condition.values()
-    )
+def _sid(index: int, statement: Mapping[str, Any]) -> str:
+    return f"key policy statement #{index} (Sid {statement.get('Sid', '-')!r})"
 
 
 def no_public_principal(resource: Resource, _settings: Settings) -> Iterator[str]:
-    for index, statement in enumerate(statements(resource.props.get("policy"))):
-        if statement.get("Effect") != "Allow":
+    document = read_policy(resource.props.get("policy"))
+    if document is None:
+        return
+    if document.problem:
+        yield (
+            f"`policy` cannot be read as a key policy ({document.problem}); expected a JSON policy "
+            "document. What the pack cannot read it cannot pass, and KMS rejects it "
+            "(MalformedPolicyDocumentException). Fix: pass json.dumps(<policy dict>)."
+        )
+        return
+    for index, statement in enumerate(document.statements):
+        reasons = public_reasons(statement)
+        if reasons is None:
             continue
-        if "NotPrincipal" in statement:
-            yield (
-                f"key policy statement #{index} (Sid {statement.get('Sid', '-')!r}) allows "
-                "`NotPrincipal`, i.e. everyone else; expected explicit principals. Fix: name "
-                "the principals in `Principal`."
-            )
-        elif "*" in aws_principals(statement) and not _scoped(statement.get("Condition")):
-            yield (
-                f"key policy statement #{index} (Sid {statement.get('Sid', '-')!r}) allows "
-                "principal `*` without a condition that scopes it to your accounts; expected "
-                "named principals or a kms:CallerAccount / aws:PrincipalOrgID condition. Fix: "
-                "add Condition StringEquals kms:CallerAccount=<account> (with kms:ViaService "
-                "rds.<region>.amazonaws.com)."
-            )
+        who = "`NotPrincipal` (everyone but the listed principals)" if "NotPrincipal" in statement else "principal `*`"
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        yield (
+            f"{_sid(index, statement)} allows {who} with no condition that pins the caller to fixed "
+            f"accounts{why}, so any AWS account may use it; expected named principals, or a "
+            "StringEquals condition on kms:CallerAccount, aws:PrincipalAccount or aws:PrincipalOrgID "
+            "with fixed values. Fix: add Condition StringEquals kms:CallerAccount=<account> (with "
+            "kms:ViaService rds.<region>.amazonaws.com)."
+        )
 
 
 def _rotatable(props: Any) -> bool:
@@ -109,11 +94,13 @@ RULES = (
         id="kms-key-policy-no-public-principal",
         policy=AT_REST,
         types=KEYS,
-        summary="No Allow statement for principal `*` (or `NotPrincipal`) unless conditioned on "
-        "the caller's account or organisation.",
+        summary="No Allow for principal `*` or `NotPrincipal` unless a positive equality condition "
+        "pins the caller's account, organisation or principal to fixed values (no wildcard, policy "
+        "variable, negation, IfExists or ForAllValues); an unreadable policy is reported.",
         severity="critical",
-        source="AWS KMS Developer Guide, key-policy-default / key-policy-services; checkov CKV_AWS_33",
-        url=f"{KMS_DOC}/key-policy-services.html",
+        source="AWS Config kms-key-policy-no-public-access; IAM Access Analyzer (KMS keys); "
+        "Security Hub KMS.5; checkov CKV_AWS_33",
+        url="https://docs.aws.amazon.com/config/latest/developerguide/kms-key-policy-no-public-access.html",
         remediation="Replace `*` with account principals, or add a kms:CallerAccount / "
         "aws:PrincipalOrgID condition next to kms:ViaService.",
         check=no_public_principal,

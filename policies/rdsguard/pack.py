@@ -27,7 +27,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import key_usage, kms_keys, rds_databases, replicas, snapshots
+from . import key_usage, kms_keys, rds_databases, replicas, snapshots, values
 from .props import Props
 from .rule import (
     ALIAS,
@@ -52,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     *snapshots.RULES,
     *kms_keys.RULES,
     *replicas.RULES,
+    *values.RULES,
 )
 
 CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {

@@ -8,6 +8,7 @@ behind the proxy instead and get the ``UNKNOWN`` sentinel, which they must handl
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -99,16 +100,14 @@ class Props:
         return value if (isinstance(value, str) and value) or value is UNKNOWN else None
 
     def bool(self, name: str) -> bool | _Unknown | None:
-        value = self.get(name)
-        return value if isinstance(value, bool) or value is UNKNOWN else None
+        """A boolean as the provider reads it: ``"true"``/``"false"`` (and the other spellings Go's
+        ``strconv.ParseBool`` accepts) mean what they say; other values read as absent and are
+        reported by ``rds-valid-values``."""
+        return as_bool(self.get(name))
 
     def number(self, name: str) -> float | _Unknown | None:
-        value = self.get(name)
-        if value is UNKNOWN:
-            return UNKNOWN
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        return None
+        """A number as the provider reads it: a decimal string such as ``"7"`` counts as 7."""
+        return as_number(self.get(name))
 
     def strings(self, name: str) -> list[str | _Unknown] | _Unknown | None:
         """A list of strings; unknown elements stay ``UNKNOWN``, non-strings are dropped."""
@@ -123,6 +122,35 @@ class Props:
             if isinstance(item, str) or item is UNKNOWN:
                 items.append(item)
         return items
+
+
+# --- values as the provider reads them ------------------------------------------------------------
+# Untyped programs (YAML, ``Input[Any]``, config read as strings) can send "true" or "7" where the
+# schema says boolean or number. Terraform's SDK reads such strings with Go's strconv.ParseBool and
+# ParseFloat (helper/schema field readers) and cty converts "true"/"false"/"1"/"0" the same way, so
+# the pack judges them by that meaning instead of treating them as absent.
+
+_BOOL_STRINGS: Final = {
+    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False),
+}
+_DECIMAL: Final = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+def as_bool(value: Any) -> bool | _Unknown | None:
+    if isinstance(value, bool) or value is UNKNOWN:
+        return value
+    return _BOOL_STRINGS.get(value) if isinstance(value, str) else None
+
+
+def as_number(value: Any) -> float | _Unknown | None:
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, str) and _DECIMAL.match(value):
+        value = float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 # --- KMS key identifiers -----------------------------------------------------------------------

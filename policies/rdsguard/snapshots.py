@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .keyrefs import allows, aws_principals, key_ref, statements
+from .key_policies import allows, grants_account, read_policy
+from .keyrefs import key_ref
 from .rule import (
     AT_REST,
     CLUSTER,
@@ -54,13 +55,14 @@ _TARGET_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant")
 
 
 def _ungranted(key: Resource, accounts: tuple[str, ...]) -> list[str]:
-    """Accounts the key policy does not grant (none if the policy is unknown or unreadable)."""
-    document = list(statements(key.props.get("policy")))
-    if not document:
+    """Accounts the key policy does not grant (none if the policy is unknown or not set here).
+    An unreadable policy grants nobody: the pack cannot pass what it cannot read."""
+    document = read_policy(key.props.get("policy"))
+    if document is None:
         return []
     missing = []
     for account in accounts:
-        granted = [s for s in document if any(p == account or f":{account}:" in p for p in aws_principals(s))]
+        granted = [s for s in document.statements if grants_account(s, account)]
         if not all(any(allows(s, action) for s in granted) for action in _TARGET_ACTIONS):
             missing.append(account)
     return missing

@@ -1,12 +1,9 @@
 """Arbitrary props for every covered type never crash the pack or make it answer with an error."""
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 from sdk_args import RULES, analyze, analyze_stack
-
-from offline.policy_gate import PolicyPackProcess
 
 TYPES = sorted({t for rule in RULES for t in rule.types})
 PROPERTIES = sorted(
@@ -114,12 +111,6 @@ def stacks(draw, values=VALUES):
 @given(resources=stacks(), config=CONFIG)
 def test_arbitrary_stacks_never_crash_a_stack_rule(resources, config):
     _no_failures(analyze_stack(resources, config={"rds-key-placement": config}))
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PolicyPackProcess() as process:
-        yield process
 
 
 # pulumi_policy decodes requests with json_format, which rejects non-finite numbers before any

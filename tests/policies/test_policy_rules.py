@@ -275,8 +275,11 @@ def test_not_principal_allow_statement_is_rejected():
     assert "kms-key-policy-no-public-principal" in rules(analyze(REPLICA_KEY, {"policy": json.dumps(policy)}))
 
 
-def test_malformed_or_unknown_key_policy_is_left_to_aws():
-    assert analyze(KEY, good_key(policy="{not json")) == []
+def test_malformed_key_policy_is_reported_not_passed():
+    assert rules(analyze(KEY, good_key(policy="{not json"))) == {"kms-key-policy-no-public-principal"}
+
+
+def test_key_policy_unknown_at_preview_is_left_to_the_update():
     assert analyze(KEY, good_key(policy=UNKNOWN_STRING_VALUE)) == []
 
 
