@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Final
 
-from .props import UNKNOWN
+from .props import UNKNOWN, plain
 
 # Condition keys whose fixed values pin a caller to accounts, an organisation or principals.
 # kms:ViaService is not one: any account's RDS could then use the key.
@@ -64,6 +64,7 @@ def read_policy(value: Any) -> Document | None:
     """The policy document, or ``None`` when there is none to judge (unset or unknown)."""
     if value is None or value is UNKNOWN or value == "":
         return None
+    value = plain(value)
     if isinstance(value, str):
         try:
             # KMS, like most JSON readers on AWS, accepts a leading UTF-8 byte-order mark.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .props import UNKNOWN, arn_region, parse_key_id
-from .rule import ALIAS, KEYS, Resource
+from .rule import ALIAS, KEY_POLICY, KEYS, Resource, Stack
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,22 @@ def key_ref(resource: Resource, prop: str) -> KeyRef | None:
     if value is None and key is None and alias is None:
         return None
     return KeyRef(value, key, alias)
+
+
+def _policies_by_key(stack: Stack) -> dict[str, Resource]:
+    """Key URN -> the ``aws:kms/keyPolicy:KeyPolicy`` that sets its policy. O(p) lookups for p
+    KeyPolicy resources, each through ``Stack.find`` when the key is named by a literal."""
+    index: dict[str, Resource] = {}
+    for holder in stack.of(KEY_POLICY):
+        key = next((r for r in holder.deps("keyId") if r.type in KEYS), None)
+        key = key or stack.find(KEYS, holder.props.get("keyId"), "keyId", "arn")
+        if key is not None:
+            index[key.urn] = holder
+    return index
+
+
+def key_policy(stack: Stack, key: Resource) -> Any:
+    """The policy in force on ``key``: a separate KeyPolicy resource replaces the key's own
+    (PutKeyPolicy after CreateKey), so the key's ``policy`` is then only its initial one."""
+    holder = stack.memo("key_policies", _policies_by_key).get(key.urn)
+    return (holder or key).props.get("policy")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
-from typing import Any
+from typing import Any, Final
 
 from .key_policies import public_reasons, read_policy
-from .rule import AT_REST, HYGIENE, KEY, KEYS, LIFECYCLE, Resource, Rule, Settings
+from .props import UNKNOWN, Props, _Unknown
+from .rule import AT_REST, HYGIENE, KEY, KEY_POLICIES, KEYS, LIFECYCLE, Resource, Rule, Settings
 
 KMS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide"
 
@@ -41,13 +42,29 @@ def no_public_principal(resource: Resource, _settings: Settings) -> Iterator[str
         )
 
 
-def _rotatable(props: Any) -> bool:
-    # Automatic rotation exists only for symmetric encryption keys in the AWS KMS key store.
-    usage, spec = props.get("keyUsage"), props.get("customerMasterKeySpec")
+# RDS encrypts only with symmetric encryption keys:
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html
+RDS_USAGE: Final = "ENCRYPT_DECRYPT"
+RDS_SPEC: Final = "SYMMETRIC_DEFAULT"
+
+
+def key_spec(props: Props) -> str | _Unknown | None:
+    """pulumi-aws ``Key`` calls it ``customerMasterKeySpec``; ExternalKey, replicas and aws-native ``keySpec``."""
+    return props.text("customerMasterKeySpec") or props.text("keySpec")
+
+
+def symmetric_encryption(props: Props) -> bool:
+    """A symmetric encryption key unless its usage or spec says otherwise (both default to one)."""
+    return props.text("keyUsage") in (None, UNKNOWN, RDS_USAGE) and key_spec(props) in (None, UNKNOWN, RDS_SPEC)
+
+
+def _rotatable(props: Props) -> bool:
+    # Automatic rotation exists only for symmetric encryption keys with key material KMS generated
+    # in its own key store: https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
     return (
-        usage in (None, "ENCRYPT_DECRYPT")
-        and spec in (None, "SYMMETRIC_DEFAULT")
-        and props.get("customKeyStoreId") in (None, "")
+        symmetric_encryption(props)
+        and props.text("customKeyStoreId") is None
+        and props.text("origin") in (None, "AWS_KMS")
     )
 
 
@@ -93,7 +110,7 @@ RULES = (
     Rule(
         id="kms-key-policy-no-public-principal",
         policy=AT_REST,
-        types=KEYS,
+        types=KEY_POLICIES,
         summary="No Allow for principal `*` or `NotPrincipal` unless a positive equality condition "
         "pins the caller's account, organisation or principal to fixed values (no wildcard, policy "
         "variable, negation, IfExists or ForAllValues); an unreadable policy is reported.",

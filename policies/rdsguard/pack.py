@@ -36,7 +36,7 @@ from .rule import (
     DEFAULT_PRODUCTION_MIN_DELETION_WINDOW,
     DEFAULT_PRODUCTION_PATTERN,
     HYGIENE,
-    KEYS,
+    KEY_POLICIES,
     LIFECYCLE,
     PLACEMENT,
     SEVERITIES,
@@ -267,8 +267,8 @@ def stack_view(args: StackValidationArgs, types: frozenset[str]) -> Stack:
     )
 
 
-# Stack rules follow keys and sources through these types besides the ones they judge.
-_LINKED_TYPES = frozenset({*KEYS, ALIAS})
+# Stack rules follow keys, their policies and sources through these types besides the ones they judge.
+_LINKED_TYPES = frozenset({*KEY_POLICIES, ALIAS})
 
 
 class StackRules(StackValidationPolicy):

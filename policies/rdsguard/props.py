@@ -59,6 +59,17 @@ def unwrap(value: Any) -> Any:
         return value
 
 
+def plain(value: Any) -> Any:
+    """``value`` with every SDK proxy inside it unwrapped: the SDK wraps nested objects and lists
+    eagerly, and indexing a wrapper raises on unknowns. Unknowns stay sentinel strings."""
+    value = unwrap(value)
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
 def known(value: Any) -> Any:
     """``UNKNOWN`` for a preview sentinel, the unwrapped (and unsecreted) value otherwise."""
     if isinstance(value, Secret):  # only Remediate keeps secret markers

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .key_usage import KEY_PROPS, RDS_ENCRYPTION_DOC, KeyProp
 from .keyrefs import KeyRef, key_ref
+from .kms_keys import RDS_SPEC, RDS_USAGE, key_spec, symmetric_encryption
 from .props import arn_region
 from .rule import (
     ALIAS,
@@ -21,7 +22,6 @@ from .rule import (
     CLUSTER_INSTANCE,
     COPIES,
     INSTANCE,
-    KEY,
     KEYS,
     PLACEMENT,
     REPLACED_EVERY_UPDATE,
@@ -204,26 +204,22 @@ def key_source_is_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resou
             )
 
 
-_RDS_USAGE, _RDS_SPEC = "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT"
-
-
 def symmetric_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     # O(n): one pass over the memoised key uses.
     for use in key_uses(stack):
         key = use.ref.key
-        if key is None or key.type != KEY:
+        if key is None or symmetric_encryption(key.props):
             continue
-        usage, spec = key.props.text("keyUsage"), key.props.text("customerMasterKeySpec")
-        if (isinstance(usage, str) and usage != _RDS_USAGE) or (isinstance(spec, str) and spec != _RDS_SPEC):
-            yield (
-                use.resource,
-                (
-                    f"`{use.prop.prop}` is {key.label} with keyUsage {usage or _RDS_USAGE} and spec "
-                    f"{spec or _RDS_SPEC}; RDS only uses symmetric encryption keys, so expected "
-                    f'{_RDS_USAGE} / {_RDS_SPEC}. Fix: create the key with key_usage="{_RDS_USAGE}" '
-                    f'and customer_master_key_spec="{_RDS_SPEC}".'
-                ),
-            )
+        usage, spec = key.props.text("keyUsage"), key_spec(key.props)
+        yield (
+            use.resource,
+            (
+                f"`{use.prop.prop}` is {key.label} with keyUsage {usage or RDS_USAGE} and spec "
+                f"{spec or RDS_SPEC}; RDS only uses symmetric encryption keys, so expected "
+                f'{RDS_USAGE} / {RDS_SPEC}. Fix: create the key with key_usage="{RDS_USAGE}" '
+                f'and customer_master_key_spec="{RDS_SPEC}" (key_spec on ExternalKey).'
+            ),
+        )
 
 
 def _names(stack: Stack, use: KeyUse) -> set[str]:

@@ -32,12 +32,18 @@ CLUSTER_SNAPSHOT_COPY: Final = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 BACKUP_REPLICATION: Final = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
 KEY: Final = "aws:kms/key:Key"
 REPLICA_KEY: Final = "aws:kms/replicaKey:ReplicaKey"
+EXTERNAL_KEY: Final = "aws:kms/externalKey:ExternalKey"
+REPLICA_EXTERNAL_KEY: Final = "aws:kms/replicaExternalKey:ReplicaExternalKey"
+KEY_POLICY: Final = "aws:kms/keyPolicy:KeyPolicy"
 ALIAS: Final = "aws:kms/alias:Alias"
 
 DATABASES: Final = (INSTANCE, CLUSTER)
 SNAPSHOTS: Final = (SNAPSHOT, CLUSTER_SNAPSHOT, SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY)
 COPIES: Final = (SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY)
-KEYS: Final = (KEY, REPLICA_KEY)
+# Every resource that is a KMS key: imported key material (BYOK) and multi-Region replicas included.
+KEYS: Final = (KEY, REPLICA_KEY, EXTERNAL_KEY, REPLICA_EXTERNAL_KEY)
+# Resources that set a key policy: the keys, and a policy set on a key by a separate resource.
+KEY_POLICIES: Final = (*KEYS, KEY_POLICY)
 
 SEVERITIES: Final = ("low", "medium", "high", "critical")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .key_policies import allows, grants_account, read_policy
-from .keyrefs import key_ref
+from .keyrefs import key_policy, key_ref
 from .rule import (
     AT_REST,
     CLUSTER,
@@ -54,10 +54,10 @@ def _key_holder(stack: Stack, snapshot: Resource) -> Resource | None:
 _TARGET_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant")
 
 
-def _ungranted(key: Resource, accounts: tuple[str, ...]) -> list[str]:
+def _ungranted(stack: Stack, key: Resource, accounts: tuple[str, ...]) -> list[str]:
     """Accounts the key policy does not grant (none if the policy is unknown or not set here).
     An unreadable policy grants nobody: the pack cannot pass what it cannot read."""
-    document = read_policy(key.props.get("policy"))
+    document = read_policy(key_policy(stack, key))
     if document is None:
         return []
     missing = []
@@ -92,7 +92,7 @@ def shared_snapshot_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Res
             )
             continue
         # A key outside the stack has a policy the pack cannot read.
-        missing = stack.cached(_ungranted, ref.key, tuple(targets)) if ref.key is not None else []
+        missing = stack.cached(_ungranted, stack, ref.key, tuple(targets)) if ref.key is not None else []
         if missing and ref.key is not None:
             yield (
                 snapshot,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-from .props import UNKNOWN, as_bool, as_number
+from .props import UNKNOWN, as_bool, as_number, plain
 from .rule import (
     AT_REST,
     BACKUP_REPLICATION,
@@ -49,7 +49,7 @@ def readable_values(resource: Resource, _settings: Settings) -> Iterator[str]:
             if value is None or value is UNKNOWN or read(value) is not None:
                 continue
             yield (
-                f"`{name}` is {value!r}, which the provider cannot read as a {kind}; expected a "
+                f"`{name}` is {plain(value)!r}, which the provider cannot read as a {kind}; expected a "
                 f'{kind} (the strings the provider converts, like "true" or "7", are judged by '
                 f"their meaning, anything else is not guessed). Fix: pass {python_name(name)} as a "
                 f"{kind}."

@@ -26,6 +26,19 @@ PROVIDER_TYPE = "pulumi:providers:aws"
 
 Resource = dict[str, Any]
 
+KEY = "aws:kms/key:Key"
+REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
+EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
+REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
+# What each key type's inputs look like for a symmetric encryption key.
+KEY_SHAPES: dict[str, dict[str, Any]] = {
+    KEY: {"enableKeyRotation": True, "keyUsage": "ENCRYPT_DECRYPT", "customerMasterKeySpec": "SYMMETRIC_DEFAULT"},
+    REPLICA_KEY: {},
+    # BYOK: imported key material cannot rotate automatically; its expiry is optional.
+    EXTERNAL_KEY: {"keyUsage": "ENCRYPT_DECRYPT", "keySpec": "SYMMETRIC_DEFAULT", "keyMaterialBase64": "c2VjcmV0"},
+    REPLICA_EXTERNAL_KEY: {"keyMaterialBase64": "c2VjcmV0"},
+}
+
 
 def urn(stack: str, type_: str, name: str, parent_type: str = "") -> str:
     qualified = f"{parent_type}${type_}" if parent_type else type_
@@ -113,22 +126,33 @@ class StackBuilder:
         self.resources.append(resource)
         return resource
 
-    def key(self, name: str, region: str, shared_with: tuple[str, ...] = ()) -> Resource:
+    def key(
+        self,
+        name: str,
+        region: str,
+        shared_with: tuple[str, ...] = (),
+        type_: str = KEY,
+        primary: Resource | None = None,
+        **extra: Any,
+    ) -> Resource:
+        """A KMS key of ``type_`` (replicas need their ``primary``), with the project's key policy."""
         key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.stack}/{name}"))
+        if primary is not None:
+            key_id = primary["outputs"]["keyId"]  # a multi-Region replica shares its primary's key ID
         inputs = {
             "description": f"RDS encryption ({name})",
-            "enableKeyRotation": True,
             "deletionWindowInDays": 30.0 if self.production else 7.0,
-            "keyUsage": "ENCRYPT_DECRYPT",
-            "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+            **KEY_SHAPES[type_],
             "policy": key_policy(region, shared_with),
+            **extra,
         }
         if region != HOME:
             inputs["region"] = region
         return self.add(
-            "aws:kms/key:Key",
+            type_,
             name,
             inputs,
+            {"primaryKeyArn": (primary, "arn")} if primary is not None else None,
             outputs={"arn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}", "keyId": key_id},
         )
 
