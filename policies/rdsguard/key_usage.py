@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .props import UNKNOWN, Props, parse_key_id
+from .lineage import SOURCES, Source, same_region
+from .props import UNKNOWN, parse_key_id
 from .rule import (
     AT_REST,
     BACKUP_REPLICATION,
@@ -54,7 +55,7 @@ KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY)
 
 
 def storage_key_required(resource: Resource) -> bool:
-    """Whether this resource chooses its own storage key (rather than inheriting one)."""
+    """Whether this resource must name its own storage key (rather than inherit one)."""
     props = resource.props
     if resource.type == INSTANCE:
         # Replicas inherit (same region) or are judged by the stack rules (cross region);
@@ -63,9 +64,22 @@ def storage_key_required(resource: Resource) -> bool:
         return props.bool("storageEncrypted") is not False and not any(map(props.has, inherits))
     if resource.type == CLUSTER:
         # Aurora may encrypt new clusters by default with an AWS owned key, so an encrypted
-        # cluster still needs an explicit customer managed key (restores accept one).
-        return props.bool("storageEncrypted") is not False and not props.has("replicationSourceIdentifier")
-    return resource.type in COPIES or resource.type == BACKUP_REPLICATION
+        # cluster still needs an explicit customer managed key. Replicas and restores without one
+        # keep their source's key and are judged by rds-inherited-encryption.
+        inherits = ("replicationSourceIdentifier", "snapshotIdentifier", "restoreToPointInTime")
+        return props.bool("storageEncrypted") is not False and not any(map(props.has, inherits))
+    if resource.type in COPIES:
+        # A same-region copy keeps its source snapshot's key (CopyDBSnapshot KmsKeyId) and is
+        # judged by its source; a cross-region copy must name a key in its own region.
+        return cross_region_copy(resource)
+    return resource.type == BACKUP_REPLICATION
+
+
+def cross_region_copy(resource: Resource) -> bool:
+    """Provably copied from another region: the source ARN names one, the copy is elsewhere."""
+    spec = SOURCES[resource.type][0]
+    value = resource.props.text(spec.prop)
+    return same_region(resource, Source(spec.kind, spec.prop, value, None)) is False
 
 
 def _required(resource: Resource, key: KeyProp) -> bool:
@@ -75,18 +89,27 @@ def _required(resource: Resource, key: KeyProp) -> bool:
     return resource.props.bool(enabled) is True
 
 
-def _cmk_problem(props: Props, key: KeyProp, required: bool) -> str | None:
-    value = props.text(key.prop)
+def _unset(resource: Resource, key: KeyProp) -> str:
+    """What leaving ``key`` unset does to this resource."""
+    if key is STORAGE_KEY and resource.type in COPIES:
+        return (
+            f"is not set on a copy from another region; a key does not cross regions, so the copy "
+            f"must name one in {resource.region}"
+        )
+    if key is STORAGE_KEY and resource.type == BACKUP_REPLICATION:
+        return "is not set, but replicated backups are encrypted only with a key named in their own region"
+    return f"is not set, so {key.purpose} use the AWS managed key `{key.aws_key}`"
+
+
+def _cmk_problem(resource: Resource, key: KeyProp) -> str | None:
+    value = resource.props.text(key.prop)
     if value is UNKNOWN:
         return None
     fix = f"Fix: pass {key.python_arg}=<aws.kms.Key>.arn of a customer managed key"
     if value is None:
-        if not required:
+        if not _required(resource, key):
             return None
-        return (
-            f"`{key.prop}` is not set, so {key.purpose} use the AWS managed key `{key.aws_key}`; "
-            f"expected the ARN of a customer managed key. {fix}."
-        )
+        return f"`{key.prop}` {_unset(resource, key)}; expected the ARN of a customer managed key. {fix}."
     if parse_key_id(value).is_aws_managed:
         return (
             f"`{key.prop}` is the AWS managed key `{value}`, which you cannot control, rotate on "
@@ -97,7 +120,7 @@ def _cmk_problem(props: Props, key: KeyProp, required: bool) -> str | None:
 
 def _cmk_rule(key: KeyProp) -> ResourceCheck:
     def check(resource: Resource, _settings: Settings) -> Iterator[str]:
-        problem = _cmk_problem(resource.props, key, _required(resource, key))
+        problem = _cmk_problem(resource, key)
         if problem:
             yield problem
 

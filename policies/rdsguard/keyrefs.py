@@ -19,12 +19,13 @@ class KeyRef:
     value: Any  # the literal (str), UNKNOWN, or None when absent
     key: Resource | None  # the aws:kms key resource it came from
     alias: Resource | None  # the aws:kms/alias resource it came from, if any
+    wired: bool = False  # the value came from some resource's output
 
     @property
     def computed(self) -> bool:
         """Unknown and wired from no resource: the provider fills it in, so the program left it
-        unset (config, invokes and stack references are all known at preview)."""
-        return self.value is UNKNOWN and self.key is None and self.alias is None
+        unset (config and invokes are known at preview)."""
+        return self.value is UNKNOWN and not self.wired
 
     @property
     def arn(self) -> str | None:
@@ -65,7 +66,7 @@ def key_ref(resource: Resource, prop: str) -> KeyRef | None:
         key = next((r for r in alias.deps("targetKeyId") if r.type in KEYS), None)
     if value is None and key is None and alias is None:
         return None
-    return KeyRef(value, key, alias)
+    return KeyRef(value, key, alias, bool(sources))
 
 
 def _policies_by_key(stack: Stack) -> dict[str, Resource]:

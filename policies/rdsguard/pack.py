@@ -27,7 +27,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import key_usage, kms_keys, rds_databases, replicas, snapshots, values
+from . import key_usage, kms_keys, lineage, rds_databases, replicas, snapshots, values
 from .props import Props
 from .rule import (
     ALIAS,
@@ -52,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     *snapshots.RULES,
     *kms_keys.RULES,
     *replicas.RULES,
+    *lineage.RULES,
     *values.RULES,
 )
 
@@ -213,6 +214,14 @@ Dependencies = Callable[[str], Iterable[str]] | None
 """A resource's ``propertyDependencies``: the URNs a property's value came from (``None``: none)."""
 
 
+def _elsewhere(urn: str) -> Resource:
+    """A bare view of a resource the rules do not read, from its URN
+    (``urn:pulumi:<stack>::<project>::<parent types$>type::<name>``)."""
+    parts = urn.split("::", 3)
+    type_, name = (parts[2].rsplit("$", 1)[-1], parts[3]) if len(parts) == 4 else ("", urn)
+    return Resource(urn, type_, name, Props(None))
+
+
 def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
     """The views, each ``deps`` resolving its property dependencies to the other views (a URN
     seen twice keeps its first place and its last view, as the SDK resolves it).
@@ -227,7 +236,9 @@ def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
 
         def deps(prop: str) -> list[Resource]:
             if prop not in resolved:
-                resolved[prop] = [views[urn] for urn in urns(prop) if urn in views]
+                # A resource of a type no rule reads stays in the list as a bare view: that a
+                # value came from something (a stack reference, a parameter) says it is not unset.
+                resolved[prop] = [views.get(urn) or _elsewhere(urn) for urn in urns(prop)]
             return list(resolved[prop])
 
         return deps

@@ -21,7 +21,7 @@ from .rule import (
 # Properties through which a database inherits encryption instead of choosing it.
 _INHERITS = {
     INSTANCE: ("replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime"),
-    CLUSTER: ("replicationSourceIdentifier",),
+    CLUSTER: ("replicationSourceIdentifier", "snapshotIdentifier", "restoreToPointInTime"),
     GLOBAL_CLUSTER: ("sourceDbClusterIdentifier",),
 }
 

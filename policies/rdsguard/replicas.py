@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .key_usage import KEY_PROPS, RDS_ENCRYPTION_DOC, KeyProp
+from .key_usage import KEY_PROPS, RDS_ENCRYPTION_DOC, KeyProp, cross_region_copy
 from .keyrefs import KeyRef, key_ref
 from .kms_keys import RDS_SPEC, RDS_USAGE, key_spec, symmetric_encryption
-from .props import arn_region
+from .lineage import COPY, REPLICA, UNDECIDED, UNENCRYPTED, Source, protection, same_region, source_of
 from .rule import (
     ALIAS,
     AWS_REJECTS,
@@ -60,39 +60,23 @@ def key_uses(stack: Stack) -> list[KeyUse]:
 
 @dataclass(frozen=True)
 class Replication:
-    replica: Resource
-    source: Resource | None
+    replica: Resource  # a read replica, or a snapshot copy
+    source: Source
     same_region: bool | None  # None: not provable
-
-
-_SOURCE = {
-    INSTANCE: ("replicateSourceDb", ("identifier", "arn", "id")),
-    CLUSTER: ("replicationSourceIdentifier", ("clusterIdentifier", "arn", "id")),
-}
 
 
 def _replications(stack: Stack) -> list[Replication]:
     # O(n): per instance or cluster, its dependencies or one indexed Stack.find.
     found = []
-    for replica in stack.of(INSTANCE, CLUSTER):
-        prop, id_props = _SOURCE[replica.type]
-        value = replica.props.text(prop)
-        sources = [r for r in replica.deps(prop) if r.type == replica.type]
-        if value is None and not sources:
-            continue
-        source = sources[0] if sources else stack.find((replica.type,), value, *id_props)
-        mine = replica.region
-        theirs = (source.region if source else None) or arn_region(value)
-        if mine and theirs:
-            same: bool | None = mine == theirs
-        else:
-            # RDS only accepts a bare identifier for a source in the replica's own region.
-            same = True if isinstance(value, str) and not value.startswith("arn:") else None
-        found.append(Replication(replica, source, same))
+    for resource in stack.of(INSTANCE, CLUSTER, *COPIES):
+        source = source_of(stack, resource)
+        if source is not None and source.kind in (REPLICA, COPY):
+            found.append(Replication(resource, source, same_region(resource, source)))
     return found
 
 
 def replications(stack: Stack) -> list[Replication]:
+    """Replicas and copies with their sources: O(n), built once per stack from ``source_of``."""
     return stack.memo("replications", _replications)
 
 
@@ -103,19 +87,22 @@ def _key_label(ref: KeyRef) -> str:
 def same_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     # O(n): one pass over the memoised replications.
     for rep in replications(stack):
-        if rep.same_region is not True or rep.source is None:
+        source = rep.source.resource
+        if rep.same_region is not True or source is None or rep.source.kind != REPLICA:
             continue
         mine = key_ref(rep.replica, "kmsKeyId")
         if mine is None or mine.computed:
             continue
-        theirs = key_ref(rep.source, "kmsKeyId")
-        if theirs is not None and (theirs.computed or not mine.differs_from(theirs)):
+        theirs = protection(stack, source)
+        if theirs.state in (UNDECIDED, UNENCRYPTED):
+            continue  # an unencrypted source is reported by rds-replica-encryption-matches-source
+        if theirs.key is not None and not mine.differs_from(theirs.key):
             continue
-        source_key = "no customer managed key" if theirs is None else _key_label(theirs)
+        source_key = "no customer managed key" if theirs.key is None else _key_label(theirs.key)
         yield (
             rep.replica,
             (
-                f"`kmsKeyId` is {_key_label(mine)} but its same-region source {rep.source.label} "
+                f"`kmsKeyId` is {_key_label(mine)} but its same-region source {source.label} "
                 f"uses {source_key}; expected no kmsKeyId (or exactly the source's key). AWS "
                 "encrypts a same-region replica with the source's key. Fix: remove kms_key_id from "
                 "the replica."
@@ -126,18 +113,20 @@ def same_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple
 def cross_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     # O(n): one pass over the memoised replications.
     for rep in replications(stack):
-        if rep.same_region is not False:
-            continue
-        if rep.source is not None and rep.source.props.bool("storageEncrypted") is False:
-            continue  # an unencrypted source is reported by rds-replica-encryption-matches-source
+        if rep.same_region is not False or (rep.source.kind == COPY and cross_region_copy(rep.replica)):
+            continue  # a copy whose literal source ARN proves it is reported by rds-customer-managed-key
+        source = rep.source.resource
+        if source is not None and protection(stack, source).state == UNENCRYPTED:
+            continue  # copies of unencrypted data are reported by rds-inherited-encryption
         mine = key_ref(rep.replica, "kmsKeyId")
         if mine is None or mine.computed:
+            what = "replica" if rep.source.kind == REPLICA else "snapshot copy"
             yield (
                 rep.replica,
                 (
-                    f"`kmsKeyId` is not set on a cross-region replica in {rep.replica.region}; "
+                    f"`kmsKeyId` is not set on a cross-region {what} in {rep.replica.region}; "
                     "expected the ARN of a customer managed key in that region (KMS keys are "
-                    "regional). Fix: create a key with region=<replica region> and pass "
+                    "regional). Fix: create a key with region=<its region> and pass "
                     "kms_key_id=<that key>.arn."
                 ),
             )
@@ -146,28 +135,32 @@ def cross_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tupl
 def replica_encryption_matches(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     # O(n): one pass over the memoised replications.
     for rep in replications(stack):
-        if rep.source is None:
+        source = rep.source.resource
+        if source is None or rep.source.kind != REPLICA:
             continue
-        source = rep.source.props.bool("storageEncrypted")
+        state = protection(stack, source).state
+        if state == UNDECIDED:
+            continue
+        unencrypted = state == UNENCRYPTED
         replica = rep.replica.props.bool("storageEncrypted")
         ref = key_ref(rep.replica, "kmsKeyId")
         keyed = ref is not None and not ref.computed
-        if isinstance(source, bool) and isinstance(replica, bool) and source != replica:
-            state = "encrypted" if replica else "unencrypted"
+        if isinstance(replica, bool) and replica == unencrypted:
+            made = "encrypted" if replica else "unencrypted"
             yield (
                 rep.replica,
                 (
-                    f"`storageEncrypted` is {str(replica).lower()} but source {rep.source.label} is "
-                    f"{str(source).lower()}; RDS cannot create an {state} replica of it. Expected the "
-                    "same setting as the source. Fix: encrypt the source first (snapshot, encrypted "
-                    "copy, restore) and replicate that."
+                    f"`storageEncrypted` is {str(replica).lower()} but source {source.label} is "
+                    f"{'unencrypted' if unencrypted else 'encrypted'}; RDS cannot create an {made} "
+                    "replica of it. Expected the same setting as the source. Fix: encrypt the source "
+                    "first (snapshot, encrypted copy, restore) and replicate that."
                 ),
             )
-        elif source is False and keyed:
+        elif unencrypted and keyed:
             yield (
                 rep.replica,
                 (
-                    f"`kmsKeyId` is set but source {rep.source.label} is unencrypted; a replica "
+                    f"`kmsKeyId` is set but source {source.label} is unencrypted; a replica "
                     "cannot be encrypted when its source is not. Expected an encrypted source. Fix: "
                     "encrypt the source first (snapshot, encrypted copy, restore)."
                 ),
@@ -288,8 +281,8 @@ RULES = (
         id="rds-cross-region-replica-key",
         policy=PLACEMENT,
         types=(INSTANCE, CLUSTER),
-        summary="A cross-region replica of an encrypted source names a key (checked for the "
-        "destination region by rds-key-in-resource-region).",
+        summary="A cross-region replica or snapshot copy of an encrypted source names a key (checked "
+        "for the destination region by rds-key-in-resource-region).",
         severity="critical",
         source="AWS RDS User Guide, USER_ReadRepl.XRgn",
         url=REPLICA_DOC,

@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .key_policies import allows, grants_account, read_policy
-from .keyrefs import key_policy, key_ref
+from .keyrefs import key_policy
+from .lineage import AWS_MANAGED, UNENCRYPTED, protection
 from .rule import (
     AT_REST,
-    CLUSTER,
-    CLUSTER_SNAPSHOT,
-    COPIES,
-    INSTANCE,
     PLACEMENT,
-    SNAPSHOT,
     SNAPSHOTS,
     Resource,
     Rule,
@@ -31,23 +27,6 @@ def not_public(resource: Resource, _settings: Settings) -> Iterator[str]:
             "`sharedAccounts` contains `all`, which makes the snapshot public; expected explicit "
             "account IDs. Fix: list the 12-digit account IDs that may restore it."
         )
-
-
-# The snapshot names its database; the database's key is the snapshot's key.
-_SNAPSHOT_SOURCE = {
-    SNAPSHOT: ("dbInstanceIdentifier", INSTANCE, "identifier"),
-    CLUSTER_SNAPSHOT: ("dbClusterIdentifier", CLUSTER, "clusterIdentifier"),
-}
-
-
-def _key_holder(stack: Stack, snapshot: Resource) -> Resource | None:
-    if snapshot.type in COPIES:
-        return snapshot
-    prop, source_type, id_prop = _SNAPSHOT_SOURCE[snapshot.type]
-    sources = [r for r in snapshot.deps(prop) if r.type == source_type]
-    if sources:
-        return sources[0]
-    return stack.find((source_type,), snapshot.props.get(prop), id_prop, "id")
 
 
 # What the target account needs to copy the shared snapshot under its own key.
@@ -69,39 +48,36 @@ def _ungranted(stack: Stack, key: Resource, accounts: tuple[str, ...]) -> list[s
 
 
 def shared_snapshot_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
-    # O(n): per snapshot, an indexed Stack.find for its database; each key's policy is read once
-    # per set of target accounts.
+    """O(n): the key of each shared snapshot comes from the memoised ``protection`` index."""
     for snapshot in stack.of(*SNAPSHOTS):
         accounts = snapshot.props.strings("sharedAccounts")
-        if not isinstance(accounts, list):
+        targets = [a for a in accounts if isinstance(a, str) and a != "all"] if isinstance(accounts, list) else []
+        if not targets:
             continue
-        targets = [a for a in accounts if isinstance(a, str) and a != "all"]
-        holder = _key_holder(stack, snapshot) if targets else None
-        if holder is None:
-            continue
-        ref = key_ref(holder, "kmsKeyId")
-        if ref is None or ref.computed:
+        data = protection(stack, snapshot)
+        if data.state in (UNENCRYPTED, AWS_MANAGED):
             yield (
                 snapshot,
                 (
-                    f"`sharedAccounts` shares it with {', '.join(targets)}, but {holder.label} names "
-                    "no customer managed key, so the snapshot is unencrypted or on `aws/rds`, which "
-                    "cannot be shared; expected a customer managed key. Fix: share a SnapshotCopy "
-                    "with kms_key_id=<key>.arn instead."
+                    f"`sharedAccounts` shares it with {', '.join(targets)}, but its data is "
+                    f"{data.describe()}: unencrypted data would leave your accounts as it is, and a "
+                    "snapshot on aws/rds cannot be shared; expected a customer managed key. Fix: share "
+                    "a SnapshotCopy made with kms_key_id=<key>.arn instead."
                 ),
             )
             continue
+        key = data.key.key if data.key is not None else None
         # A key outside the stack has a policy the pack cannot read.
-        missing = stack.cached(_ungranted, stack, ref.key, tuple(targets)) if ref.key is not None else []
-        if missing and ref.key is not None:
+        missing = stack.cached(_ungranted, stack, key, tuple(targets)) if key is not None else []
+        if missing and key is not None:
             yield (
                 snapshot,
                 (
-                    f"`sharedAccounts` shares it with {', '.join(missing)}, but the policy of "
-                    f"{ref.key.label} does not allow "
-                    f"{', '.join(_TARGET_ACTIONS)} to them; expected a statement for each target "
-                    'account. Fix: add Principal {"AWS": "arn:aws:iam::<account>:root"} with '
-                    "those actions to the key policy."
+                    f"`sharedAccounts` shares it with {', '.join(missing)}, but the key policy of "
+                    f"{key.label} does not allow {', '.join(_TARGET_ACTIONS)} to them; expected a "
+                    "statement for each target account. Fix: add Principal "
+                    '{"AWS": "arn:aws:iam::<account>:root"} with those actions to the key policy (or '
+                    'Principal "*" with Condition StringEquals aws:PrincipalOrgID=<your organisation>).'
                 ),
             )
 

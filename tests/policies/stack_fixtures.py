@@ -405,7 +405,6 @@ MUTATIONS: dict[str, tuple[str, dict[str, Mutation]]] = {
             "instance kmsKeyId unset": lambda rs: set_input(rs, "database-instance", "kmsKeyId", None),
             "instance on alias/aws/rds": lambda rs: set_input(rs, "database-instance", "kmsKeyId", "alias/aws/rds"),
             "cluster kmsKeyId unset": lambda rs: set_input(rs, "aurora", "kmsKeyId", None),
-            "snapshot copy kmsKeyId unset": lambda rs: set_input(rs, "database-snapshot-dr", "kmsKeyId", None),
             "backup replication kmsKeyId unset": lambda rs: set_input(rs, "database-backups-eu", "kmsKeyId", None),
         },
     ),
@@ -449,7 +448,12 @@ MUTATIONS: dict[str, tuple[str, dict[str, Mutation]]] = {
     "rds-same-region-replica-key": ("mandatory", {"replica on another key": _other_key_on_replica}),
     "rds-cross-region-replica-key": (
         "mandatory",
-        {"cross-region replica without key": lambda rs: set_input(rs, "database-replica-eu", "kmsKeyId", None)},
+        {
+            "cross-region replica without key": lambda rs: set_input(rs, "database-replica-eu", "kmsKeyId", None),
+            "cross-region snapshot copy without key": lambda rs: set_input(
+                rs, "database-snapshot-dr", "kmsKeyId", None
+            ),
+        },
     ),
     "rds-replica-encryption-matches-source": (
         "mandatory",
@@ -485,8 +489,12 @@ MUTATIONS: dict[str, tuple[str, dict[str, Mutation]]] = {
     "kms-key-protected": ("advisory", {"prod key unprotected": lambda rs: find(rs, "rds-key").update(protect=False)}),
 }
 
-#: Where ARNs are known, a literal check catches the same mistake first.
-KNOWN_VALUE_COUNTERPART = {"rds-key-source-is-key": "rds-kms-key-arn"}
+#: (rule, mutation) -> the rule that reports it once values are known: a literal check on the
+#: resource itself catches the same mistake first.
+KNOWN_VALUE_COUNTERPART = {
+    ("rds-key-source-is-key", "kmsKeyId from alias"): "rds-kms-key-arn",
+    ("rds-cross-region-replica-key", "cross-region snapshot copy without key"): "rds-customer-managed-key",
+}
 
 #: Rules fixed by a remediation: the mutation must come back remediated, not reported.
 REMEDIATIONS: dict[str, tuple[Mutation, str, Any]] = {

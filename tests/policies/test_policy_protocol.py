@@ -85,18 +85,18 @@ def test_full_stack_with_replicas_copies_and_aurora_passes(fresh, stack, preview
 # --- every rule rejects its mutations ----------------------------------------------------------------
 
 CASES = [
-    pytest.param(rule, level, mutation, preview, id=f"{rule}: {label}{' (preview)' if preview else ''}")
+    pytest.param(rule, level, label, mutation, preview, id=f"{rule}: {label}{' (preview)' if preview else ''}")
     for rule, (level, mutations) in MUTATIONS.items()
     for label, mutation in mutations.items()
     for preview in (False, True)
 ]
 
 
-@pytest.mark.parametrize(("rule", "level", "mutation", "preview"), CASES)
-def test_mutated_stack_is_rejected(fresh, rule, level, mutation, preview):
+@pytest.mark.parametrize(("rule", "level", "label", "mutation", "preview"), CASES)
+def test_mutated_stack_is_rejected(fresh, rule, level, label, mutation, preview):
     resources = mutated(rule, mutation)
     verdicts = fresh.analyze_stack(as_preview(resources) if preview else resources, stack="prod")
-    expected = rule if preview else KNOWN_VALUE_COUNTERPART.get(rule, rule)
+    expected = rule if preview else KNOWN_VALUE_COUNTERPART.get((rule, label), rule)
     assert expected in verdicts.rules(level), [str(v) for v in verdicts.violations]
 
 

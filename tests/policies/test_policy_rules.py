@@ -147,8 +147,14 @@ def test_encrypted_cluster_without_kms_key_is_rejected():
     assert "rds-customer-managed-key" in rules(analyze(CLUSTER, props))
 
 
-def test_snapshot_copy_without_kms_key_is_rejected():
-    assert "rds-customer-managed-key" in rules(analyze(SNAPSHOT_COPY, {"sourceDbSnapshotIdentifier": "s"}))
+def test_snapshot_copy_from_another_region_without_kms_key_is_rejected():
+    props = {"sourceDbSnapshotIdentifier": f"arn:aws:rds:{AWAY}:123456789012:snapshot:s"}
+    assert "rds-customer-managed-key" in rules(analyze(SNAPSHOT_COPY, props, provider_region="us-east-1"))
+
+
+def test_same_region_snapshot_copy_without_kms_key_keeps_its_sources_key():
+    props = {"sourceDbSnapshotIdentifier": "arn:aws:rds:us-east-1:123456789012:snapshot:s"}
+    assert analyze(SNAPSHOT_COPY, props, provider_region="us-east-1") == []
 
 
 def test_backup_replication_without_kms_key_is_rejected():
