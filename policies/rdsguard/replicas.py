@@ -14,6 +14,7 @@ from .key_usage import KEY_PROPS, RDS_ENCRYPTION_DOC, KeyProp, cross_region_copy
 from .keyrefs import KeyRef, key_ref
 from .kms_keys import RDS_SPEC, RDS_USAGE, key_spec, symmetric_encryption
 from .lineage import COPY, REPLICA, UNDECIDED, UNENCRYPTED, Source, protection, same_region, source_of
+from .props import parse_key_id
 from .rule import (
     ALIAS,
     AWS_REJECTS,
@@ -24,7 +25,6 @@ from .rule import (
     INSTANCE,
     KEYS,
     PLACEMENT,
-    REPLACED_EVERY_UPDATE,
     Resource,
     Rule,
     Settings,
@@ -182,21 +182,6 @@ def key_in_resource_region(stack: Stack, _settings: Settings) -> Iterator[tuple[
             )
 
 
-def key_source_is_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
-    # O(n): one pass over the memoised key uses.
-    for use in key_uses(stack):
-        # Known values are judged literally by rds-kms-key-arn; this catches them at preview.
-        if use.ref.alias is not None and not isinstance(use.ref.value, str):
-            yield (
-                use.resource,
-                (
-                    f"`{use.prop.prop}` comes from alias {use.ref.alias.label}; expected a key ARN. "
-                    "AWS stores the key ARN, so an alias replaces the resource on every update. "
-                    f"Fix: pass {use.prop.python_arg}=<aws.kms.Key>.arn."
-                ),
-            )
-
-
 def symmetric_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     # O(n): one pass over the memoised key uses.
     for use in key_uses(stack):
@@ -215,38 +200,76 @@ def symmetric_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource,
         )
 
 
-def _names(stack: Stack, use: KeyUse) -> set[str]:
-    """Every identifier under which an approved-keys list could name this key."""
+def _aliases_by_target(stack: Stack) -> dict[str, list[Resource]]:
+    """Aliases by what they target: the key resource's URN (``targetKeyId`` wired from it) and
+    the key ARN or ID they name (``targetKeyArn``, a literal ``targetKeyId``). O(a) for a aliases."""
+    index: dict[str, list[Resource]] = {}
+    for alias in stack.of(ALIAS):
+        targets = {r.urn for r in alias.deps("targetKeyId") if r.type in KEYS}
+        targets.update(
+            t for t in (alias.props.text("targetKeyArn"), alias.props.text("targetKeyId")) if isinstance(t, str)
+        )
+        for target in targets:
+            index.setdefault(target, []).append(alias)
+    return index
+
+
+def _alias_names(alias: Resource, approved: set[str]) -> set[str]:
+    name, arn = alias.props.text("name"), alias.props.text("arn")
+    names = {n for n in (name, arn) if isinstance(n, str)}
+    if isinstance(name, str) and not isinstance(arn, str):
+        # Its ARN is known only once created: until then an approved alias ARN of that name counts.
+        names.update(
+            a for a in approved if parse_key_id(a).kind == "alias-arn" and f"alias/{parse_key_id(a).name}" == name
+        )
+    return names
+
+
+def _names(stack: Stack, use: KeyUse, approved: set[str]) -> set[str]:
+    """Every identifier under which an approved-keys list could name this key: its ARN, and the
+    names and ARNs of the aliases the pack can see target it (an Alias in the stack, created or
+    read with ``aws.kms.Alias.get``, wired to the key or naming its ARN)."""
     ref = use.ref
     names = {n for n in (ref.value, ref.arn) if isinstance(n, str)}
-    aliases = [ref.alias] if ref.alias is not None else []
-    # A known ARN without a dependency (e.g. a replica's inherited key) may still be a stack key.
+    # A known ARN without a dependency (config, an invoke, a replica's inherited key) may still be a stack key.
     key = ref.key or stack.find(KEYS, ref.arn, "arn")
-    if key is not None:
-        aliases += stack.dependents((ALIAS,), "targetKeyId", key)
-    for alias in aliases:
-        names.update(n for n in (alias.props.get("name"), alias.props.get("arn")) if isinstance(n, str))
+    targets = {
+        t for t in (ref.arn, key.urn if key else None, key.props.text("keyId") if key else None) if isinstance(t, str)
+    }
+    by_target = stack.memo("aliases_by_target", _aliases_by_target)
+    aliases = {a.urn: a for target in targets for a in by_target.get(target, ())}
+    if ref.alias is not None:
+        aliases[ref.alias.urn] = ref.alias
+    for alias in aliases.values():
+        names |= _alias_names(alias, approved)
     return names
 
 
 def approved_key(stack: Stack, settings: Settings) -> Iterator[tuple[Resource, str]]:
-    # O(n): per key use, an indexed Stack.find and Stack.dependents, plus the key's own aliases.
+    """O(u) for u key uses: aliases come from a per-stack index, keys through ``Stack.find``."""
     if not settings.approved_keys:
         return
     approved = set(settings.approved_keys)
+    names_aliases = any(parse_key_id(a).is_alias for a in approved)
     for use in key_uses(stack):
         if use.ref.computed:
             continue
-        names = _names(stack, use)
+        names = _names(stack, use, approved)
         # A stack key whose ARN is unknown yet can still be approved through an alias.
         if not names & approved and (names or use.ref.key is not None):
+            hint = (
+                " The pack matches an alias only to a key it can see the alias target: pass the "
+                "alias's target_key_arn (aws.kms.Alias.get reads an existing alias into the stack), "
+                "or list key ARNs."
+                if names_aliases
+                else ""
+            )
             yield (
                 use.resource,
                 (
                     f"`{use.prop.prop}` is {_key_label(use.ref)}, which is not in approvedKmsKeys; "
-                    f"expected one of {', '.join(sorted(approved))}. Fix: use an approved key (an "
-                    "alias in the list approves the stack key it targets) or add the key to the "
-                    "policy config."
+                    f"expected one of {', '.join(sorted(approved))}. Fix: use an approved key or add "
+                    f"the key to the policy config.{hint}"
                 ),
             )
 
@@ -301,18 +324,6 @@ RULES = (
         remediation="Encrypt the source (snapshot, encrypted copy, restore), then replicate.",
         check=replica_encryption_matches,
         controls_note=AWS_REJECTS,
-    ),
-    Rule(
-        id="rds-key-source-is-key",
-        policy=PLACEMENT,
-        types=KEYED_TYPES,
-        summary="At preview, a key property wired from a resource comes from a KMS key, not an alias.",
-        severity="medium",
-        source="pulumi-aws docs for rds.Instance `kms_key_id` (must be an ARN)",
-        url=RDS_ENCRYPTION_DOC,
-        remediation="Pass key.arn instead of alias.arn / alias.name.",
-        check=key_source_is_key,
-        controls_note=REPLACED_EVERY_UPDATE,
     ),
     Rule(
         id="kms-key-symmetric-for-rds",

@@ -459,10 +459,6 @@ MUTATIONS: dict[str, tuple[str, dict[str, Mutation]]] = {
         "mandatory",
         {"unencrypted replica": lambda rs: set_input(rs, "database-replica", "storageEncrypted", False)},
     ),
-    "rds-key-source-is-key": (
-        "mandatory",
-        {"kmsKeyId from alias": lambda rs: wire(rs, "database-instance", "kmsKeyId", "rds-key-alias")},
-    ),
     "kms-key-symmetric-for-rds": ("mandatory", {"asymmetric key": _asymmetric_key}),
     "rds-shared-snapshot-cmk": (
         "mandatory",
@@ -492,7 +488,6 @@ MUTATIONS: dict[str, tuple[str, dict[str, Mutation]]] = {
 #: (rule, mutation) -> the rule that reports it once values are known: a literal check on the
 #: resource itself catches the same mistake first.
 KNOWN_VALUE_COUNTERPART = {
-    ("rds-key-source-is-key", "kmsKeyId from alias"): "rds-kms-key-arn",
     ("rds-cross-region-replica-key", "cross-region snapshot copy without key"): "rds-customer-managed-key",
 }
 

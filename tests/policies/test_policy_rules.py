@@ -406,12 +406,6 @@ def test_replica_encrypted_differently_from_its_source_is_rejected():
     assert "rds-replica-encryption-matches-source" in rules(analyze_stack(stack))
 
 
-def test_key_wired_from_an_alias_resource_is_rejected_at_preview():
-    stack = full_stack()
-    wire(stack, "aurora", "kmsKeyId", "rds-key-alias")
-    assert rules(analyze_stack(as_preview(stack))) == {"rds-key-source-is-key"}
-
-
 def test_asymmetric_key_used_by_rds_is_rejected():
     stack = full_stack()
     set_input(stack, "rds-key-eu", "customerMasterKeySpec", "RSA_4096")
