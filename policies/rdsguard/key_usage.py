@@ -36,20 +36,39 @@ class KeyProp(NamedTuple):
     purpose: str  # what the key encrypts, for messages
     aws_key: str  # the AWS managed key used when the property is not set
     python_arg: str
+    # What pulumi-aws does with anything but a key ARN here (terraform-provider-aws
+    # internal/service/rds instance.go, cluster.go): None if it takes any key identifier.
+    not_an_arn: str | None
 
 
-STORAGE_KEY = KeyProp("kmsKeyId", "storage, automated backups and snapshots", "aws/rds", "kms_key_id")
+STORAGE_KEY = KeyProp(
+    "kmsKeyId",
+    "storage, automated backups and snapshots",
+    "aws/rds",
+    "kms_key_id",
+    # kms_key_id: ForceNew, ValidateFunc verify.ValidARN, read back from AWS.
+    "pulumi-aws accepts only an ARN here, and for an alias ARN AWS records the key's ARN, which the "
+    "provider reads back; kmsKeyId forces replacement when it changes, so every update would "
+    "replace the resource",
+)
 PI_KEY = KeyProp(
     "performanceInsightsKmsKeyId",
     "Performance Insights data",
     "aws/rds",
     "performance_insights_kms_key_id",
+    # performance_insights_kms_key_id: not ForceNew, ValidateFunc verify.ValidARN, read back.
+    "pulumi-aws accepts only an ARN here, and for an alias ARN AWS reports the key's ARN, so every "
+    "update shows a change and asks AWS to change the key in place (the property does not force "
+    "replacement)",
 )
 SECRET_KEY = KeyProp(
     "masterUserSecretKmsKeyId",
     "the master user secret in Secrets Manager",
     "aws/secretsmanager",
     "master_user_secret_kms_key_id",
+    # master_user_secret_kms_key_id: not ForceNew, ValidateFunc verify.ValidKMSKeyID (key ID, key
+    # ARN, alias name or alias ARN) and never read back: an alias is as good as an ARN.
+    None,
 )
 KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY)
 
@@ -130,7 +149,7 @@ def _cmk_rule(key: KeyProp) -> ResourceCheck:
 def kms_key_arn(resource: Resource, _settings: Settings) -> Iterator[str]:
     for key in KEY_PROPS:
         value = resource.props.text(key.prop)
-        if not isinstance(value, str):
+        if key.not_an_arn is None or not isinstance(value, str):
             continue
         parsed = parse_key_id(value)
         if parsed.kind == "key-arn" or parsed.is_aws_managed:
@@ -138,9 +157,8 @@ def kms_key_arn(resource: Resource, _settings: Settings) -> Iterator[str]:
         what = "an alias" if parsed.is_alias else "a bare key ID"
         yield (
             f"`{key.prop}` is {what} (`{value}`); expected a key ARN "
-            "(arn:aws:kms:<region>:<account>:key/<id>). AWS stores the key ARN, so anything else "
-            "shows a diff that replaces the resource on every update. "
-            f"Fix: pass {key.python_arg}=<aws.kms.Key>.arn (not .key_id or an alias)."
+            f"(arn:aws:kms:<region>:<account>:key/<id>): {key.not_an_arn}. "
+            f"Fix: pass {key.python_arg}=<aws.kms.Key>.arn, or the alias's target_key_arn."
         )
 
 
@@ -192,12 +210,13 @@ RULES = (
         id="rds-kms-key-arn",
         policy=AT_REST,
         types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE, *COPIES, BACKUP_REPLICATION),
-        summary="Key properties hold a key ARN, not an alias or bare key ID.",
+        summary="`kmsKeyId` and `performanceInsightsKmsKeyId` hold a key ARN, not an alias or bare key "
+        "ID (the master user secret key may be any key identifier: the provider accepts and keeps it).",
         severity="medium",
-        source="pulumi-aws docs for rds.Instance `kms_key_id` (must be an ARN); "
-        "AWS RDS User Guide, Overview.Encryption",
+        source="terraform-provider-aws internal/service/rds instance.go, cluster.go (kms_key_id ForceNew + "
+        "ValidARN; performance_insights_kms_key_id ValidARN)",
         url=RDS_ENCRYPTION_DOC,
-        remediation="Pass key.arn (not key.key_id, alias.name or alias.arn).",
+        remediation="Pass key.arn or alias.target_key_arn (not key.key_id, alias.name or alias.arn).",
         check=kms_key_arn,
         controls_note=REPLACED_EVERY_UPDATE,
     ),

@@ -98,12 +98,20 @@ def widen_deletion_window(props: MutableMapping[str, Any], settings: Settings) -
 
 
 def key_protected(resource: Resource, settings: Settings) -> Iterator[str]:
-    if settings.production and not resource.protect:
-        yield (
-            f"resource option `protect` is off on production stack `{settings.stack}`; expected "
-            "protect=True: deleting or replacing the key makes its databases and backups "
-            "unreadable. Fix: opts=pulumi.ResourceOptions(protect=True)."
+    if not settings.production or resource.protect:
+        return
+    if symmetric_encryption(resource.props):
+        loss = (
+            "deleting or replacing the key makes everything encrypted under it unreadable (for RDS: "
+            "the databases, snapshots and backups on it)"
         )
+    else:
+        # Signing, MAC and key agreement keys: RDS never uses them, but their loss is final too.
+        loss = "deleting or replacing the key destroys its key material for good, and with it every use of the key"
+    yield (
+        f"resource option `protect` is off on production stack `{settings.stack}`; expected "
+        f"protect=True: {loss}. Fix: opts=pulumi.ResourceOptions(protect=True)."
+    )
 
 
 RULES = (

@@ -100,19 +100,42 @@ def deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]
         )
 
 
-# Write-only variants never reach the state, so they are the accepted alternative.
+# The write-only variants are the accepted alternative where RDS cannot manage the password: sent
+# to AWS only when their version changes and never read back. They still reach the state: Pulumi
+# stores them in the resource's inputs, always encrypted as secrets (pulumi-terraform-bridge #3201).
 _PASSWORD_PROPS = {INSTANCE: ("password", "password_wo"), CLUSTER: ("masterPassword", "master_password_wo")}
+
+
+def _rds_custom(resource: Resource) -> bool:
+    # RDS Custom engines (custom-oracle-*, custom-sqlserver-*) cannot have RDS manage the master
+    # password in Secrets Manager: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
+    engine = resource.props.text("engine")
+    return isinstance(engine, str) and engine.lower().startswith("custom-")
 
 
 def no_plaintext_password(resource: Resource, _settings: Settings) -> Iterator[str]:
     prop, write_only = _PASSWORD_PROPS[resource.type]
-    if resource.props.has(prop):
+    if not resource.props.has(prop):
+        return
+    where = (
+        f"`{prop}` is set, so the program chooses the master password and Pulumi keeps it in the "
+        "state, in the resource's inputs and outputs (encrypted there as a secret by the pulumi-aws "
+        "SDKs), readable by anyone who can decrypt the state"
+    )
+    if _rds_custom(resource):
         yield (
-            f"`{prop}` is set: the master password lives in the program, its config and the "
-            "Pulumi state instead of a secret encrypted with your key; expected it unset. Fix: "
-            "manage_master_user_password=True with master_user_secret_kms_key_id=<key>.arn (or "
-            f"the write-only `{write_only}`)."
+            f"{where}; expected the write-only `{write_only}`. RDS Custom does not support "
+            f"RDS-managed master passwords. Fix: pass the password as {write_only} with "
+            f"{write_only}_version, read from your secret store: it is sent only when the version "
+            "changes and never read back or kept in outputs (the state's inputs still hold it, "
+            "encrypted as a secret)."
         )
+        return
+    yield (
+        f"{where}; expected it unset. Fix: manage_master_user_password=True with "
+        "master_user_secret_kms_key_id=<key>.arn, so RDS generates the password and keeps it only in "
+        "Secrets Manager under your key."
+    )
 
 
 RULES = (
@@ -179,7 +202,8 @@ RULES = (
         id="rds-no-plaintext-master-password",
         policy=HYGIENE,
         types=(INSTANCE, CLUSTER),
-        summary="No `password`/`masterPassword`: RDS manages the master secret in Secrets Manager.",
+        summary="No `password`/`masterPassword`: RDS manages the master secret in Secrets Manager (RDS "
+        "Custom, which cannot, uses the write-only variant).",
         severity="high",
         source="AWS RDS User Guide, rds-secrets-manager",
         url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html",

@@ -67,8 +67,8 @@ AWS_REJECTS: Final = no_control(
     "Operational correctness: AWS rejects this configuration, or it leaves data unreadable later"
 )
 REPLACED_EVERY_UPDATE: Final = no_control(
-    "Deployment correctness: AWS stores the key ARN, so anything else shows a diff that replaces "
-    "the resource on every update"
+    "Deployment correctness: AWS records the key ARN, so anything else in kmsKeyId replaces the "
+    "resource on every update, and in performanceInsightsKmsKeyId updates it in place every time"
 )
 
 
