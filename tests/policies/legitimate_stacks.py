@@ -8,7 +8,6 @@ violation, at preview (``as_preview``) and at update, on development and product
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,7 @@ from stack_fixtures import (
     SHARED_ACCOUNT,
     Resource,
     StackBuilder,
-    key_policy,
+    organisation_share_policy,
 )
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -29,12 +28,7 @@ CLUSTER = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 SHARD_GROUP = "aws:rds/shardGroup:ShardGroup"
-SNAPSHOT = "aws:rds/snapshot:Snapshot"
-CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
-SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
-CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
-ORGANISATION = "o-a1b2c3d4e5"
 CENTRAL_KEY = f"arn:aws:kms:{HOME}:{ACCOUNT}:key/6f1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 
 
@@ -207,81 +201,23 @@ def multi_region_key_replica(b: Builder) -> None:
 
 def snapshots_and_copies(b: Builder) -> None:
     key, away = b.key("rds-key", HOME), b.key("rds-key-eu", AWAY)
-    db = b.postgres("app", {"kmsKeyId": (key, "arn")})
-    snapshot = b.add(
-        SNAPSHOT,
-        "app-baseline",
-        {"dbSnapshotIdentifier": "app-baseline"},
-        {"dbInstanceIdentifier": (db, "identifier")},
-        outputs={"dbSnapshotArn": f"arn:aws:rds:{HOME}:{ACCOUNT}:snapshot:app-baseline"},
-    )
-    same_region = b.add(
-        SNAPSHOT_COPY,
-        "app-baseline-copy",
-        {"targetDbSnapshotIdentifier": "app-baseline-copy"},
-        {"sourceDbSnapshotIdentifier": (snapshot, "dbSnapshotArn")},
-        outputs={"dbSnapshotArn": f"arn:aws:rds:{HOME}:{ACCOUNT}:snapshot:app-baseline-copy"},
-    )
-    b.add(
-        SNAPSHOT_COPY,
-        "app-baseline-eu",
-        {"targetDbSnapshotIdentifier": "app-baseline-eu", "region": AWAY},
-        {"sourceDbSnapshotIdentifier": (snapshot, "dbSnapshotArn"), "kmsKeyId": (away, "arn")},
-    )
-    b.database(
-        INSTANCE,
-        "app-restored",
-        {"identifier": "app-restored", "instanceClass": "db.r7g.large"},
-        {"snapshotIdentifier": (same_region, "dbSnapshotArn")},
-    )
-    cluster = b.aurora("aurora", key)
-    cluster_snapshot = b.add(
-        CLUSTER_SNAPSHOT,
-        "aurora-baseline",
-        {"dbClusterSnapshotIdentifier": "aurora-baseline"},
-        {"dbClusterIdentifier": (cluster, "clusterIdentifier")},
-        outputs={"dbClusterSnapshotArn": f"arn:aws:rds:{HOME}:{ACCOUNT}:cluster-snapshot:aurora-baseline"},
-    )
-    b.add(
-        CLUSTER_SNAPSHOT_COPY,
-        "aurora-baseline-copy",
-        {"targetDbClusterSnapshotIdentifier": "aurora-baseline-copy"},
-        {"sourceDbClusterSnapshotIdentifier": (cluster_snapshot, "dbClusterSnapshotArn")},
-    )
-    b.database(
-        CLUSTER,
-        "aurora-restored",
-        {"clusterIdentifier": "aurora-restored", "engine": "aurora-postgresql"},
-        {"snapshotIdentifier": (cluster_snapshot, "dbClusterSnapshotArn")},
-    )
-
-
-def _organisation_share_policy() -> str:
-    policy = json.loads(key_policy(HOME))
-    policy["Statement"].append(
-        {
-            "Sid": "AllowOrganisationToCopySharedSnapshots",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORGANISATION}},
-        }
-    )
-    return json.dumps(policy)
+    snapshot = b.snapshot(b.postgres("app", {"kmsKeyId": (key, "arn")}), "app-baseline")
+    same_region = b.copy(snapshot, "app-baseline-copy")
+    b.copy(snapshot, "app-baseline-eu", away, region=AWAY)
+    restored = {"identifier": "app-restored", "instanceClass": "db.r7g.large"}
+    b.database(INSTANCE, "app-restored", restored, {"snapshotIdentifier": (same_region, "dbSnapshotArn")})
+    cluster_snapshot = b.snapshot(b.aurora("aurora", key), "aurora-baseline")
+    b.copy(cluster_snapshot, "aurora-baseline-copy")
+    restored = {"clusterIdentifier": "aurora-restored", "engine": "aurora-postgresql"}
+    b.database(CLUSTER, "aurora-restored", restored, {"snapshotIdentifier": (cluster_snapshot, "dbClusterSnapshotArn")})
 
 
 def snapshot_shares(b: Builder) -> None:
     by_account = b.key("share-key", HOME, (SHARED_ACCOUNT,))
-    by_organisation = b.key("org-share-key", HOME, policy=_organisation_share_policy())
+    by_organisation = b.key("org-share-key", HOME, policy=organisation_share_policy(HOME))
     for key in (by_account, by_organisation):
         db = b.postgres(f"{key['name']}-db", {"kmsKeyId": (key, "arn")})
-        b.add(
-            SNAPSHOT,
-            f"{key['name']}-snapshot",
-            {"dbSnapshotIdentifier": f"{key['name']}-snapshot", "sharedAccounts": [SHARED_ACCOUNT]},
-            {"dbInstanceIdentifier": (db, "identifier")},
-        )
+        b.snapshot(db, f"{key['name']}-snapshot", sharedAccounts=[SHARED_ACCOUNT])
 
 
 def keys_from_another_stack_and_from_config(b: Builder) -> None:

@@ -23,6 +23,7 @@ SHARED_ACCOUNT = "210987654321"
 HOME, AWAY = "us-east-1", "eu-west-1"
 PROJECT = "encrypted-rds"
 PROVIDER_TYPE = "pulumi:providers:aws"
+ORGANISATION = "o-a1b2c3d4e5"
 
 Resource = dict[str, Any]
 
@@ -158,6 +159,83 @@ class StackBuilder:
 
     def db_outputs(self, kind: str, identifier: str, region: str = HOME) -> dict[str, Any]:
         return {"arn": f"arn:aws:rds:{region}:{ACCOUNT}:{kind}:{identifier}"}
+
+    def snapshot(self, db: Resource, name: str, **inputs: Any) -> Resource:
+        """A manual snapshot of an instance or a cluster, wired to it by identifier."""
+        type_, source, db_id, own_id, arn, kind = SNAPSHOT_SHAPES[db["type"]]
+        return self.add(
+            type_,
+            name,
+            {own_id: name, **inputs},
+            {source: (db, db_id)},
+            outputs={arn: f"arn:aws:rds:{inputs.get('region', HOME)}:{ACCOUNT}:{kind}:{name}"},
+        )
+
+    def copy(self, snapshot: Resource, name: str, key: Resource | None = None, **inputs: Any) -> Resource:
+        """A copy of a snapshot (or of a copy), re-keyed when ``key`` is given."""
+        type_, source, own_id, arn, kind = COPY_SHAPES[snapshot["type"]]
+        refs = {source: (snapshot, arn)}
+        if key is not None:
+            refs["kmsKeyId"] = (key, "arn")
+        return self.add(
+            type_,
+            name,
+            {own_id: name, **inputs},
+            refs,
+            outputs={arn: f"arn:aws:rds:{inputs.get('region', HOME)}:{ACCOUNT}:{kind}:{name}"},
+        )
+
+
+_INSTANCE_SNAPSHOT = ("aws:rds/snapshot:Snapshot", "dbInstanceIdentifier", "identifier", "dbSnapshotIdentifier")
+_CLUSTER_SNAPSHOT = ("aws:rds/clusterSnapshot:ClusterSnapshot", "dbClusterIdentifier", "clusterIdentifier")
+#: database type -> (snapshot type, property naming the database, its identifier, the snapshot's
+#: identifier property, its ARN output, the ARN's resource kind)
+SNAPSHOT_SHAPES: dict[str, tuple[str, ...]] = {
+    "aws:rds/instance:Instance": (*_INSTANCE_SNAPSHOT, "dbSnapshotArn", "snapshot"),
+    "aws:rds/cluster:Cluster": (
+        *_CLUSTER_SNAPSHOT,
+        "dbClusterSnapshotIdentifier",
+        "dbClusterSnapshotArn",
+        "cluster-snapshot",
+    ),
+}
+_COPY = (
+    "aws:rds/snapshotCopy:SnapshotCopy",
+    "sourceDbSnapshotIdentifier",
+    "targetDbSnapshotIdentifier",
+    "dbSnapshotArn",
+    "snapshot",
+)
+_CLUSTER_COPY = (
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy",
+    "sourceDbClusterSnapshotIdentifier",
+    "targetDbClusterSnapshotIdentifier",
+    "dbClusterSnapshotArn",
+    "cluster-snapshot",
+)
+#: snapshot type -> (copy type, property naming the source, the copy's identifier property, ARN output, ARN kind)
+COPY_SHAPES: dict[str, tuple[str, ...]] = {
+    "aws:rds/snapshot:Snapshot": _COPY,
+    "aws:rds/snapshotCopy:SnapshotCopy": _COPY,
+    "aws:rds/clusterSnapshot:ClusterSnapshot": _CLUSTER_COPY,
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": _CLUSTER_COPY,
+}
+
+
+def organisation_share_policy(region: str, **extra_condition: str) -> str:
+    """The project's key policy plus the statement AWS documents for sharing with an organisation."""
+    policy = json.loads(key_policy(region))
+    policy["Statement"].append(
+        {
+            "Sid": "AllowOrganisationToCopySharedSnapshots",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORGANISATION, **extra_condition}},
+        }
+    )
+    return json.dumps(policy)
 
 
 def full_stack(stack: str = "prod") -> list[Resource]:

@@ -18,33 +18,17 @@ from stack_fixtures import (
     StackBuilder,
     as_preview,
     key_policy,
+    organisation_share_policy,
 )
 
 INSTANCE = "aws:rds/instance:Instance"
 SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
-ORGANISATION = "o-a1b2c3d4e5"
 
 
 def open_policy(region=HOME):
     policy = json.loads(key_policy(region))
     del policy["Statement"][1]["Condition"]
-    return json.dumps(policy)
-
-
-def org_share_policy(region=HOME, **extra_condition):
-    """The project's policy plus the statement AWS documents for sharing with an organisation."""
-    policy = json.loads(key_policy(region))
-    policy["Statement"].append(
-        {
-            "Sid": "AllowOrganisationToCopySharedSnapshots",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORGANISATION, **extra_condition}},
-        }
-    )
     return json.dumps(policy)
 
 
@@ -169,17 +153,17 @@ def test_key_policy_resource_naming_its_key_by_a_literal_key_id_is_found(fresh):
 
 
 def test_share_key_granting_the_organisation_passes(fresh):
-    assert fresh.analyze_stack(shared_copy_stack(policy=org_share_policy()).resources).violations == []
+    assert fresh.analyze_stack(shared_copy_stack(policy=organisation_share_policy(HOME)).resources).violations == []
 
 
 def test_organisation_grant_further_limited_to_the_own_account_does_not_grant_the_target(fresh):
-    policy = org_share_policy(**{"kms:CallerAccount": "123456789012"})
+    policy = organisation_share_policy(HOME, **{"kms:CallerAccount": "123456789012"})
     verdicts = fresh.analyze_stack(shared_copy_stack(policy=policy).resources)
     assert verdicts.rules("mandatory") == {"rds-shared-snapshot-cmk"}
 
 
 def test_organisation_grant_with_a_wildcard_organisation_is_public(fresh):
-    policy = json.loads(org_share_policy())
+    policy = json.loads(organisation_share_policy(HOME))
     policy["Statement"][-1]["Condition"] = {"StringLike": {"aws:PrincipalOrgID": "o-*"}}
     verdicts = fresh.analyze_stack(shared_copy_stack(policy=json.dumps(policy)).resources)
     assert verdicts.rules("mandatory") == {"kms-key-policy-no-public-principal"}

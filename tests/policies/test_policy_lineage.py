@@ -10,10 +10,7 @@ from stack_fixtures import AWAY, HOME, SHARED_ACCOUNT, StackBuilder, as_preview
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
-SNAPSHOT = "aws:rds/snapshot:Snapshot"
 SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
-CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
-CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 ARN = "arn:aws:rds:{region}:123456789012:{kind}:{name}"
 LEGACY_EXEMPT = {
     "rds-encryption-at-rest": {"exemptions": [{"resource": "legacy", "reason": "migration ticket 42"}]},
@@ -45,45 +42,11 @@ def blocked(verdicts):
     return [(v.rule, v.urn.rsplit("::", 1)[-1]) for v in verdicts.mandatory]
 
 
-def snapshot_of(b, db, name="nightly"):
-    return b.add(
-        SNAPSHOT,
-        name,
-        {"dbSnapshotIdentifier": name},
-        {"dbInstanceIdentifier": (db, "identifier")},
-        outputs={"dbSnapshotArn": ARN.format(region=HOME, kind="snapshot", name=name)},
-    )
-
-
-def copy_of(b, snapshot, name="copy", key=None, **inputs):
-    refs = {"sourceDbSnapshotIdentifier": (snapshot, "dbSnapshotArn")}
-    if key is not None:
-        refs["kmsKeyId"] = (key, "arn")
-    return b.add(
-        SNAPSHOT_COPY,
-        name,
-        {"targetDbSnapshotIdentifier": name, **inputs},
-        refs,
-        outputs={"dbSnapshotArn": ARN.format(region=inputs.get("region", HOME), kind="snapshot", name=name)},
-    )
-
-
 def aurora_snapshot(b):
     """A snapshot of an Aurora cluster on a customer managed key."""
     key = b.key("rds-key", HOME)
-    cluster = b.add(
-        CLUSTER,
-        "aurora",
-        {"clusterIdentifier": "aurora", "engine": "aurora-postgresql", "storageEncrypted": True},
-        {"kmsKeyId": (key, "arn")},
-    )
-    return b.add(
-        CLUSTER_SNAPSHOT,
-        "aurora-nightly",
-        {"dbClusterSnapshotIdentifier": "aurora-nightly"},
-        {"dbClusterIdentifier": (cluster, "clusterIdentifier")},
-        outputs={"dbClusterSnapshotArn": ARN.format(region=HOME, kind="cluster-snapshot", name="aurora-nightly")},
-    )
+    props = {"clusterIdentifier": "aurora", "engine": "aurora-postgresql", "storageEncrypted": True}
+    return b.snapshot(b.add(CLUSTER, "aurora", props, {"kmsKeyId": (key, "arn")}), "aurora-nightly")
 
 
 # --- a same-region copy keeps its source's key --------------------------------------------------------
@@ -92,12 +55,16 @@ def aurora_snapshot(b):
 @BOTH
 def test_same_region_snapshot_copy_without_a_key_of_a_snapshot_on_a_customer_key_passes(fresh, preview):
     b = StackBuilder("dev", production=False)
-    copy_of(b, snapshot_of(b, instance(b, "app", b.key("rds-key", HOME))))
+    b.copy(b.snapshot(instance(b, "app", b.key("rds-key", HOME)), "nightly"), "copy")
     assert fresh.analyze_stack(seen(b.resources, preview)).violations == []
 
 
 FROM_AURORA_SNAPSHOT = {
-    "same-region cluster snapshot copy": (CLUSTER_SNAPSHOT_COPY, {}, "sourceDbClusterSnapshotIdentifier"),
+    "same-region cluster snapshot copy": (
+        "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy",
+        {},
+        "sourceDbClusterSnapshotIdentifier",
+    ),
     "cluster restore": (CLUSTER, {"engine": "aurora-postgresql"}, "snapshotIdentifier"),
 }
 
@@ -121,7 +88,7 @@ def test_same_region_copy_of_a_snapshot_outside_the_stack_is_left_to_its_source(
 def test_same_region_copy_without_a_key_of_data_on_the_aws_managed_key_is_rejected(pack, preview):
     pack.configure(LEGACY_EXEMPT)
     b = StackBuilder("dev", production=False)
-    copy_of(b, snapshot_of(b, instance(b, "legacy", storageEncrypted=True)))
+    b.copy(b.snapshot(instance(b, "legacy", storageEncrypted=True), "nightly"), "copy")
     verdicts = pack.analyze_stack(seen(b.resources, preview))
     assert blocked(verdicts) == [("rds-inherited-encryption", "copy")]
     assert "on the AWS managed key aws/rds (set on Instance 'legacy')" in verdicts.mandatory[0].message
@@ -130,7 +97,7 @@ def test_same_region_copy_without_a_key_of_data_on_the_aws_managed_key_is_reject
 @BOTH
 def test_shared_same_region_copy_is_judged_by_its_sources_key_policy(fresh, preview):
     b = StackBuilder("dev", production=False)
-    copy_of(b, snapshot_of(b, instance(b, "app", b.key("rds-key", HOME))), sharedAccounts=[SHARED_ACCOUNT])
+    b.copy(b.snapshot(instance(b, "app", b.key("rds-key", HOME)), "nightly"), "copy", sharedAccounts=[SHARED_ACCOUNT])
     assert fresh.analyze_stack(seen(b.resources, preview)).rules("mandatory") == {"rds-shared-snapshot-cmk"}
 
 
@@ -138,7 +105,7 @@ def test_shared_same_region_copy_is_judged_by_its_sources_key_policy(fresh, prev
 def test_shared_same_region_copy_whose_source_key_grants_the_target_passes(fresh, preview):
     b = StackBuilder("dev", production=False)
     key = b.key("rds-key", HOME, shared_with=(SHARED_ACCOUNT,))
-    copy_of(b, snapshot_of(b, instance(b, "app", key)), sharedAccounts=[SHARED_ACCOUNT])
+    b.copy(b.snapshot(instance(b, "app", key), "nightly"), "copy", sharedAccounts=[SHARED_ACCOUNT])
     assert fresh.analyze_stack(seen(b.resources, preview)).violations == []
 
 
@@ -160,7 +127,7 @@ def test_data_made_from_an_exempt_unencrypted_source_is_rejected_itself(pack, pr
     pack.configure(LEGACY_EXEMPT)
     b = StackBuilder("dev", production=False)
     legacy = instance(b, "legacy")
-    derived(b, "made", prop, snapshot_of(b, legacy) if from_snapshot else legacy, output, **inputs)
+    derived(b, "made", prop, b.snapshot(legacy, "nightly") if from_snapshot else legacy, output, **inputs)
     assert blocked(pack.analyze_stack(seen(b.resources, preview))) == [("rds-inherited-encryption", "made")]
 
 
@@ -170,7 +137,7 @@ def test_migration_snapshot_encrypted_copy_restore_passes(pack, preview):
     pack.configure(LEGACY_EXEMPT)
     b = StackBuilder("dev", production=False)
     key = b.key("rds-key", HOME)
-    copy = copy_of(b, snapshot_of(b, instance(b, "legacy")), "encrypted-copy", key)
+    copy = b.copy(b.snapshot(instance(b, "legacy"), "nightly"), "encrypted-copy", key)
     derived(b, "migrated", "snapshotIdentifier", copy, "dbSnapshotArn", backupRetentionPeriod=7.0)
     assert pack.analyze_stack(seen(b.resources, preview)).violations == []
 
@@ -198,5 +165,5 @@ def test_cluster_restored_from_unencrypted_data_under_its_own_key_passes(pack):
 def test_snapshot_of_unencrypted_data_is_not_itself_reported(pack):
     pack.configure(LEGACY_EXEMPT)
     b = StackBuilder("dev", production=False)
-    snapshot_of(b, instance(b, "legacy"))
+    b.snapshot(instance(b, "legacy"), "nightly")
     assert pack.analyze_stack(b.resources).violations == []
