@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from .key_policies import public_reasons, read_policy
 from .props import UNKNOWN, Props, _Unknown
-from .rule import AT_REST, HYGIENE, KEY, KEY_POLICIES, KEYS, LIFECYCLE, Resource, Rule, Settings
+from .rule import AT_REST, HYGIENE, KEY, KEY_POLICIES, KEYS, LIFECYCLE, Resource, Rule, Settings, no_control
 
 KMS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide"
 
@@ -114,6 +114,34 @@ def key_protected(resource: Resource, settings: Settings) -> Iterator[str]:
     )
 
 
+def lockout_check_kept(resource: Resource, _settings: Settings) -> Iterator[str]:
+    if resource.props.bool("bypassPolicyLockoutSafetyCheck") is True:
+        yield (
+            "`bypassPolicyLockoutSafetyCheck` is true, so KMS does not check that the new key policy "
+            "still lets the caller manage the key; a wrong policy then makes the key unmanageable, "
+            "and only AWS Support can restore access. Expected false (the default). Fix: remove "
+            "bypass_policy_lockout_safety_check."
+        )
+
+
+def _enabled(props: Props) -> bool | _Unknown | None:
+    # pulumi-aws Key calls it isEnabled; the other key types (and aws-native) call it enabled.
+    enabled = props.bool("isEnabled")
+    return props.bool("enabled") if enabled is None else enabled
+
+
+def key_enabled(resource: Resource, _settings: Settings) -> Iterator[str]:
+    # Judged on the key: whether RDS uses it is a stack fact, and a second stack policy would decode
+    # the whole stack again on every update. Only keys RDS can use (symmetric encryption) count.
+    if _enabled(resource.props) is False and symmetric_encryption(resource.props):
+        yield (
+            "the key is disabled, so KMS refuses every operation with it: an RDS database, snapshot or "
+            "master secret on it cannot be read (the database becomes inaccessible until the key is "
+            "enabled again, and terminally so after 7 days). Expected it enabled. Fix: remove "
+            "is_enabled=False / enabled=False, or move the data to another key first."
+        )
+
+
 RULES = (
     Rule(
         id="kms-key-policy-no-public-principal",
@@ -178,5 +206,33 @@ RULES = (
         config=("productionStackPattern",),
         controls=("FSBP KMS.3",),
         controls_note="Keeps `pulumi destroy` or a replacement from scheduling the deletion KMS.3 reports.",
+    ),
+    Rule(
+        id="kms-key-lockout-safety-check",
+        policy=HYGIENE,
+        types=KEY_POLICIES,
+        summary="`bypassPolicyLockoutSafetyCheck` is not true on keys and key policies.",
+        severity="high",
+        source="AWS KMS API Reference, PutKeyPolicy / CreateKey BypassPolicyLockoutSafetyCheck",
+        url=f"{KMS_DOC}/key-policy-default.html#prevent-unmanageable-key",
+        remediation="Leave bypass_policy_lockout_safety_check unset.",
+        check=lockout_check_kept,
+        controls_note=no_control("AWS guidance on keeping keys manageable (key-policy-default)"),
+    ),
+    Rule(
+        id="kms-key-enabled",
+        policy=HYGIENE,
+        types=KEYS,
+        summary="Symmetric encryption keys (the ones RDS can use) are not disabled.",
+        severity="high",
+        source="AWS RDS User Guide, Overview.Encryption.Keys (inaccessible-encryption-credentials); "
+        "AWS KMS Developer Guide, enabling-keys",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html",
+        remediation="Keep keys that encrypt RDS data enabled.",
+        check=key_enabled,
+        controls_note=no_control(
+            "Operational correctness: RDS data on a disabled key cannot be read (KMS.3 covers keys "
+            "scheduled for deletion, not disabled ones)"
+        ),
     ),
 )

@@ -19,7 +19,7 @@ from .rule import (
     CLUSTER_INSTANCE,
     GLOBAL_CLUSTER,
     INSTANCE,
-    KEYS,
+    KEY_POLICIES,
     Resource,
     Rule,
     Settings,
@@ -32,6 +32,9 @@ BOOLEANS: Final = (
     "performanceInsightsEnabled",
     "deletionProtection",
     "enableKeyRotation",
+    "isEnabled",
+    "enabled",
+    "bypassPolicyLockoutSafetyCheck",
 )
 NUMBERS: Final = ("backupRetentionPeriod", "deletionWindowInDays")
 _READERS: Final = {"boolean": (BOOLEANS, as_bool), "number": (NUMBERS, as_number)}
@@ -60,7 +63,7 @@ RULES = (
     Rule(
         id="rds-valid-values",
         policy=AT_REST,
-        types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE, GLOBAL_CLUSTER, BACKUP_REPLICATION, *KEYS),
+        types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE, GLOBAL_CLUSTER, BACKUP_REPLICATION, *KEY_POLICIES),
         summary="Boolean and number properties the rules read hold values the provider can read "
         '(`true`, `"true"`, `7`, `"7"`); anything else is reported instead of guessed.',
         severity="high",
