@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .lineage import SOURCES, Source, same_region
+from .lineage import SOURCES, Source, inherits, same_region
 from .props import UNKNOWN, parse_key_id
 from .rule import (
     AT_REST,
@@ -39,6 +39,8 @@ class KeyProp(NamedTuple):
     # What pulumi-aws does with anything but a key ARN here (terraform-provider-aws
     # internal/service/rds instance.go, cluster.go): None if it takes any key identifier.
     not_an_arn: str | None
+    # The property naming the region the key must be in, when not the resource's own.
+    region_prop: str | None = None
 
 
 STORAGE_KEY = KeyProp(
@@ -70,23 +72,26 @@ SECRET_KEY = KeyProp(
     # ARN, alias name or alias ARN) and never read back: an alias is as good as an ARN.
     None,
 )
-KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY)
+# aws-native DbInstance replicates its automated backups itself (pulumi-aws uses a separate
+# InstanceAutomatedBackupsReplication resource, judged through its kmsKeyId).
+BACKUP_REPLICA_KEY = KeyProp(
+    "automaticBackupReplicationKmsKeyId",
+    "replicated automated backups",
+    "aws/rds",
+    "automatic_backup_replication_kms_key_id",
+    None,
+    "automaticBackupReplicationRegion",
+)
+KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY, BACKUP_REPLICA_KEY)
 
 
 def storage_key_required(resource: Resource) -> bool:
     """Whether this resource must name its own storage key (rather than inherit one)."""
-    props = resource.props
-    if resource.type == INSTANCE:
-        # Replicas inherit (same region) or are judged by the stack rules (cross region);
-        # instance restores cannot name a key: the snapshot's key carries over.
-        inherits = ("replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime")
-        return props.bool("storageEncrypted") is not False and not any(map(props.has, inherits))
-    if resource.type == CLUSTER:
-        # Aurora may encrypt new clusters by default with an AWS owned key, so an encrypted
-        # cluster still needs an explicit customer managed key. Replicas and restores without one
-        # keep their source's key and are judged by rds-inherited-encryption.
-        inherits = ("replicationSourceIdentifier", "snapshotIdentifier", "restoreToPointInTime")
-        return props.bool("storageEncrypted") is not False and not any(map(props.has, inherits))
+    if resource.type in (INSTANCE, CLUSTER):
+        # Replicas and restores keep their source's key (same region) or are judged by the stack
+        # rules. Aurora may encrypt a new cluster by default with an AWS owned key, so an encrypted
+        # cluster still needs an explicit customer managed key.
+        return resource.props.bool("storageEncrypted") is not False and not inherits(resource)
     if resource.type in COPIES:
         # A same-region copy keeps its source snapshot's key (CopyDBSnapshot KmsKeyId) and is
         # judged by its source; a cross-region copy must name a key in its own region.
@@ -104,6 +109,9 @@ def cross_region_copy(resource: Resource) -> bool:
 def _required(resource: Resource, key: KeyProp) -> bool:
     if key is STORAGE_KEY:
         return storage_key_required(resource)
+    if key is BACKUP_REPLICA_KEY:
+        replicated = resource.props.text("automaticBackupReplicationRegion")
+        return isinstance(replicated, str) and resource.props.bool("storageEncrypted") is not False
     enabled = "performanceInsightsEnabled" if key is PI_KEY else "manageMasterUserPassword"
     return resource.props.bool(enabled) is True
 
@@ -115,7 +123,7 @@ def _unset(resource: Resource, key: KeyProp) -> str:
             f"is not set on a copy from another region; a key does not cross regions, so the copy "
             f"must name one in {resource.region}"
         )
-    if key is STORAGE_KEY and resource.type == BACKUP_REPLICATION:
+    if (key is STORAGE_KEY and resource.type == BACKUP_REPLICATION) or key is BACKUP_REPLICA_KEY:
         return "is not set, but replicated backups are encrypted only with a key named in their own region"
     return f"is not set, so {key.purpose} use the AWS managed key `{key.aws_key}`"
 
@@ -137,11 +145,12 @@ def _cmk_problem(resource: Resource, key: KeyProp) -> str | None:
     return None
 
 
-def _cmk_rule(key: KeyProp) -> ResourceCheck:
+def _cmk_rule(*keys: KeyProp) -> ResourceCheck:
     def check(resource: Resource, _settings: Settings) -> Iterator[str]:
-        problem = _cmk_problem(resource, key)
-        if problem:
-            yield problem
+        for key in keys:
+            problem = _cmk_problem(resource, key)
+            if problem:
+                yield problem
 
     return check
 
@@ -168,14 +177,15 @@ RULES = (
         id="rds-customer-managed-key",
         policy=AT_REST,
         types=(INSTANCE, CLUSTER, *COPIES, BACKUP_REPLICATION),
-        summary="Encrypted instances, clusters, snapshot copies and backup replications name a "
-        "customer managed key in `kmsKeyId` (not missing, not `alias/aws/rds`).",
+        summary="Encrypted instances, clusters, cross-region snapshot copies and backup replications "
+        "name a customer managed key in `kmsKeyId` (not missing, not `alias/aws/rds`); so does an "
+        "aws-native DbInstance in `automaticBackupReplicationKmsKeyId` when it replicates its backups.",
         severity="high",
         source=f"{_CMK_SOURCE}; checkov CKV_AWS_327 (clusters)",
         url=RDS_ENCRYPTION_DOC,
         remediation="Create an aws.kms.Key (rotation on) and pass kms_key_id=key.arn. The key of a "
         "database cannot be changed: snapshot, copy the snapshot with the new key, restore.",
-        check=_cmk_rule(STORAGE_KEY),
+        check=_cmk_rule(STORAGE_KEY, BACKUP_REPLICA_KEY),
         controls=("FSBP RDS.4",),
         controls_note="For snapshot copies it enforces RDS.4 (a copy made with a key is encrypted). For databases no "
         "Security Hub, CIS or PCI DSS control requires a customer managed key: RDS.3 and RDS.27 "

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .keyrefs import KeyRef, key_ref
-from .props import UNKNOWN, arn_region, known, parse_key_id
+from .props import UNKNOWN, arn_region, known, parse_key_id, plain
 from .rule import (
     BACKUP_REPLICATION,
     CLUSTER,
@@ -93,6 +93,11 @@ SOURCES: Final[dict[str, tuple[SourceProp, ...]]] = {
 INHERITING_TYPES: Final = tuple(SOURCES)
 
 
+def inherits(resource: Resource) -> bool:
+    """Whether its own properties name a source it takes its data (and encryption) from."""
+    return any(resource.props.has(spec.prop) for spec in SOURCES.get(resource.type, ()))
+
+
 @dataclass(frozen=True)
 class Source:
     kind: str
@@ -104,7 +109,7 @@ class Source:
 def _value(resource: Resource, spec: SourceProp) -> Any:
     if spec.field is None:
         return resource.props.text(spec.prop)
-    block = resource.props.get(spec.prop)
+    block = plain(resource.props.get(spec.prop))
     if block is UNKNOWN:
         return UNKNOWN
     # The SDKs send a MaxItems=1 block as an object; accept a one-element list as well.

@@ -27,7 +27,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import key_usage, kms_keys, lineage, rds_databases, replicas, snapshots, values
+from . import key_usage, kms_keys, lineage, native, rds_databases, replicas, snapshots, values
 from .props import Props
 from .rule import (
     ALIAS,
@@ -126,7 +126,7 @@ def rules_of(policy: str) -> tuple[Rule, ...]:
 
 
 def _message(rule: Rule, resource: Resource, text: str) -> str:
-    return f"[{rule.id}] {resource.label}: {text}"
+    return f"[{rule.id}] {resource.label}: {native.in_own_terms(resource, text)}"
 
 
 def _failure(error: Exception) -> str:
@@ -157,10 +157,14 @@ def resource_view(args: ResourceValidationArgs) -> Resource:
 
 
 def _by_type(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
+    """Rules by the request type they concern: their own types, and the aws-native types judged
+    as one of them (those get the rules of every type they can be judged as)."""
     index: dict[str, list[Rule]] = {}
     for rule in rules:
         for type_ in rule.types:
             index.setdefault(type_, []).append(rule)
+    for native_type, equivalents in native.equivalent_types(frozenset(index)).items():
+        index[native_type] = list(dict.fromkeys(rule for type_ in equivalents for rule in index.get(type_, ())))
     return index
 
 
@@ -178,11 +182,11 @@ class ResourceRules(ResourceValidationPolicy):
         super().__init__(validate=self._validate, remediate=self._remediate if self.fixes else None, **common)
 
     def judge(self, resource: Resource, config: Mapping[str, Any] | None, report: ReportViolation) -> None:
-        applicable = self.by_type.get(resource.type)
-        if not applicable:
+        if resource.type not in self.by_type:
             return
+        resource = native.adapt(resource)
         settings = Settings.read(config, resource.urn)
-        for rule in applicable:
+        for rule in self.by_type.get(resource.type, ()):
             if settings.exempt(rule.id, resource):
                 continue
             for found in _run(lambda rule=rule: rule.check(resource, settings)):
@@ -194,18 +198,18 @@ class ResourceRules(ResourceValidationPolicy):
             self.judge(resource_view(args), args.get_config(), report)
 
     def _remediate(self, args: ResourceValidationArgs) -> Mapping[str, Any] | None:
-        fixes = self.fixes.get(args.resource_type)
-        if not fixes:
+        if args.resource_type not in self.fixes:
             return None
-        resource = resource_view(args)
+        resource = native.adapt(resource_view(args))
         settings = Settings.read(args.get_config(), args.urn)
         fixed = False
-        for rule in fixes:
+        for rule in self.fixes.get(resource.type, ()):
             found = _run(lambda rule=rule: rule.check(resource, settings))
             violated = any(isinstance(text, str) for text in found)
             if rule.fix and violated and not settings.exempt(rule.id, resource):
-                # Writing through the SDK proxy keeps secret markers on the other properties.
-                rule.fix(args.props, settings)  # type: ignore[arg-type]
+                # Writing through the SDK proxy keeps secret markers on the other properties; an
+                # aws-native resource is written under its own property names.
+                rule.fix(native.writable(args.resource_type, args.props), settings)  # type: ignore[arg-type]
                 fixed = True
         return args.props if fixed else None
 
@@ -246,6 +250,7 @@ def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
     for view, urns in resources:
         if urns is not None:
             view.deps = linker(urns)
+        view = native.adapt(view)  # after linking: its dependencies are read under its own names
         views[view.urn] = view
     stack = Stack(views.values())
     stack.by_urn = views  # the same mapping, now released with the stack
@@ -288,7 +293,8 @@ class StackRules(StackValidationPolicy):
 
     def __init__(self, rules: Iterable[Rule], **common: Any) -> None:
         self.rules = tuple(rules)
-        self.types = frozenset(t for rule in self.rules for t in rule.types) | _LINKED_TYPES
+        types = frozenset(t for rule in self.rules for t in rule.types) | _LINKED_TYPES
+        self.types = types | frozenset(native.equivalent_types(types))
         super().__init__(validate=self._validate, **common)
 
     def judge(self, stack: Stack, stack_urn: str, config: Mapping[str, Any] | None, report: ReportViolation) -> None:

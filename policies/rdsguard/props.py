@@ -164,6 +164,11 @@ def as_number(value: Any) -> float | _Unknown | None:
     return None
 
 
+def python_name(prop: str) -> str:
+    """The Python SDKs' argument name for a wire (camelCase) property name."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", prop).lower()
+
+
 # --- KMS key identifiers -----------------------------------------------------------------------
 
 _KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")

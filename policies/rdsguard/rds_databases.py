@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .key_usage import RDS_ENCRYPTION_DOC
+from .lineage import inherits
 from .props import UNKNOWN
 from .rule import (
     AT_REST,
@@ -18,19 +19,12 @@ from .rule import (
     no_control,
 )
 
-# Properties through which a database inherits encryption instead of choosing it.
-_INHERITS = {
-    INSTANCE: ("replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime"),
-    CLUSTER: ("replicationSourceIdentifier", "snapshotIdentifier", "restoreToPointInTime"),
-    GLOBAL_CLUSTER: ("sourceDbClusterIdentifier",),
-}
-
 
 def storage_encrypted(resource: Resource, _settings: Settings) -> Iterator[str]:
     value = resource.props.bool("storageEncrypted")
     if value is True or value is UNKNOWN:
         return
-    if value is None and any(map(resource.props.has, _INHERITS[resource.type])):
+    if value is None and inherits(resource):
         # Inherited from the source or snapshot; replicas are compared with their source by the
         # stack rule rds-replica-encryption-matches-source.
         return
@@ -71,7 +65,7 @@ def encryptable_engine_class(resource: Resource, _settings: Settings) -> Iterato
 
 def backups_enabled(resource: Resource, _settings: Settings) -> Iterator[str]:
     props = resource.props
-    if props.bool("storageEncrypted") is not True or any(map(props.has, _INHERITS[resource.type])):
+    if props.bool("storageEncrypted") is not True or inherits(resource):
         return
     retention = props.number("backupRetentionPeriod")
     # Absent means the AWS default (1 day); only an explicit 0 turns backups off.
@@ -117,11 +111,23 @@ def no_plaintext_password(resource: Resource, _settings: Settings) -> Iterator[s
     prop, write_only = _PASSWORD_PROPS[resource.type]
     if not resource.props.has(prop):
         return
+    if resource.native_type is None:
+        kept = "encrypted as a secret by the pulumi-aws SDKs, readable by anyone who can decrypt the state"
+    else:
+        kept = "in plain text unless the program passes a Pulumi secret: aws-native does not mark it secret"
     where = (
         f"`{prop}` is set, so the program chooses the master password and Pulumi keeps it in the "
-        "state, in the resource's inputs and outputs (encrypted there as a secret by the pulumi-aws "
-        "SDKs), readable by anyone who can decrypt the state"
+        f"state, in the resource's inputs and outputs ({kept})"
     )
+    if _rds_custom(resource) and resource.native_type is not None:
+        yield (
+            f"{where}; expected no password in the program. RDS Custom does not support RDS-managed "
+            "master passwords and aws-native has no write-only password. Fix: declare the instance "
+            f"with pulumi-aws (aws.rds.Instance with password_wo and password_wo_version, sent only "
+            "when the version changes and never read back), or pass the password as a Pulumi secret "
+            "read from your secret store."
+        )
+        return
     if _rds_custom(resource):
         yield (
             f"{where}; expected the write-only `{write_only}`. RDS Custom does not support "

@@ -170,13 +170,16 @@ def replica_encryption_matches(stack: Stack, _settings: Settings) -> Iterator[tu
 def key_in_resource_region(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     # O(n): one pass over the memoised key uses.
     for use in key_uses(stack):
-        region, key_region = use.resource.region, use.ref.region
-        if region and key_region and region != key_region:
+        key_region, where = use.ref.region, "the resource is in"
+        region = use.resource.region
+        if use.prop.region_prop:
+            region, where = use.resource.props.text(use.prop.region_prop), f"`{use.prop.region_prop}` is"
+        if isinstance(region, str) and key_region and region != key_region:
             yield (
                 use.resource,
                 (
-                    f"`{use.prop.prop}` is {_key_label(use.ref)} in {key_region}, but the resource "
-                    f"is in {region}; KMS keys are regional, so expected a key in {region}. Fix: "
+                    f"`{use.prop.prop}` is {_key_label(use.ref)} in {key_region}, but {where} "
+                    f"{region}; KMS keys are regional, so expected a key in {region}. Fix: "
                     f'create (or replicate) a key with region="{region}" and pass its .arn.'
                 ),
             )

@@ -25,6 +25,7 @@ INSTANCE: Final = "aws:rds/instance:Instance"
 CLUSTER: Final = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE: Final = "aws:rds/clusterInstance:ClusterInstance"
 GLOBAL_CLUSTER: Final = "aws:rds/globalCluster:GlobalCluster"
+SHARD_GROUP: Final = "aws:rds/shardGroup:ShardGroup"
 SNAPSHOT: Final = "aws:rds/snapshot:Snapshot"
 CLUSTER_SNAPSHOT: Final = "aws:rds/clusterSnapshot:ClusterSnapshot"
 SNAPSHOT_COPY: Final = "aws:rds/snapshotCopy:SnapshotCopy"
@@ -79,7 +80,7 @@ class Resource:
     ``propertyDependencies``, which stay known at preview when the values themselves do not.
     """
 
-    __slots__ = ("_region", "deps", "name", "props", "protect", "provider", "type", "urn")
+    __slots__ = ("_region", "deps", "name", "native_type", "props", "protect", "provider", "type", "urn")
 
     def __init__(
         self,
@@ -90,19 +91,21 @@ class Resource:
         protect: bool = False,
         provider: Props | None = None,
         deps: Callable[[str], list[Resource]] | None = None,
+        native_type: str | None = None,
     ) -> None:
         self.urn = urn
-        self.type = type_
+        self.type = type_  # the pulumi-aws type the rules judge it as
         self.name = name
         self.props = props
         self.protect = protect
         self.provider = provider
         self.deps = deps or _no_deps
         self._region: str | _Unread | None = _UNREAD
+        self.native_type = native_type  # its own type, when it is an aws-native resource
 
     @property
     def label(self) -> str:
-        return f"{self.type.rsplit(':', 1)[-1]} '{self.name}'"
+        return f"{(self.native_type or self.type).rsplit(':', 1)[-1]} '{self.name}'"
 
     @property
     def region(self) -> str | None:

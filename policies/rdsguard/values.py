@@ -7,11 +7,10 @@ escape the rule that reads it; this rule blocks it instead, naming the property.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Final
 
-from .props import UNKNOWN, as_bool, as_number, plain
+from .props import UNKNOWN, as_bool, as_number, plain, python_name
 from .rule import (
     AT_REST,
     BACKUP_REPLICATION,
@@ -38,11 +37,6 @@ BOOLEANS: Final = (
 )
 NUMBERS: Final = ("backupRetentionPeriod", "deletionWindowInDays")
 _READERS: Final = {"boolean": (BOOLEANS, as_bool), "number": (NUMBERS, as_number)}
-
-
-def python_name(prop: str) -> str:
-    """The Python SDK's argument name for a wire (camelCase) property name."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", prop).lower()
 
 
 def readable_values(resource: Resource, _settings: Settings) -> Iterator[str]:

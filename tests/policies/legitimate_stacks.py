@@ -29,6 +29,10 @@ CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 SHARD_GROUP = "aws:rds/shardGroup:ShardGroup"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+NATIVE_ALIAS = "aws-native:kms:Alias"
+NATIVE_REPLICA_KEY = "aws-native:kms:ReplicaKey"
+NATIVE_DB_SNAPSHOT = "aws-native:rds:DbSnapshot"
+NATIVE_DB_CLUSTER = "aws-native:rds:DbCluster"
 CENTRAL_KEY = f"arn:aws:kms:{HOME}:{ACCOUNT}:key/6f1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 
 
@@ -234,6 +238,64 @@ def keys_from_another_stack_and_from_config(b: Builder) -> None:
     )
 
 
+def aws_native_end_to_end(b: Builder) -> None:
+    key = b.native_key("rds-key", multiRegion=True)
+    b.add(
+        NATIVE_ALIAS,
+        "rds-key-alias",
+        {"aliasName": "alias/app"},
+        {"targetKeyId": (key, "keyId")},
+        provider=b.native_provider(),
+    )
+    secret_and_insights = {"masterUserSecret": (key, "arn"), "performanceInsightsKmsKeyId": (key, "arn")}
+    db = b.native_db(
+        "app",
+        key,
+        refs=secret_and_insights,
+        manageMasterUserPassword=True,
+        masterUsername="app_admin",
+        enablePerformanceInsights=True,
+        publiclyAccessible=False,
+    )
+    db["inputs"]["masterUserSecret"] = db["outputs"]["masterUserSecret"] = {"kmsKeyId": key["outputs"]["arn"]}
+    replica_key = b.native_key("rds-key-eu", AWAY, type_=NATIVE_REPLICA_KEY)
+    replica_key["inputs"]["primaryKeyArn"] = replica_key["outputs"]["primaryKeyArn"] = key["outputs"]["arn"]
+    replica_key["propertyDependencies"]["primaryKeyArn"] = [key["urn"]]
+    replica = b.native_db("app-eu", replica_key, AWAY, {"sourceDbInstanceIdentifier": (db, "dbInstanceArn")})
+    del replica["inputs"]["storageEncrypted"], replica["outputs"]["storageEncrypted"]
+    b.add(
+        NATIVE_DB_SNAPSHOT,
+        "app-nightly",
+        {"dbSnapshotIdentifier": "app-nightly"},
+        {"dbInstanceIdentifier": (db, "dbInstanceIdentifier")},
+        provider=b.native_provider(),
+    )
+    cluster = b.add(
+        NATIVE_DB_CLUSTER,
+        "aurora",
+        {
+            "dbClusterIdentifier": "aurora",
+            "engine": "aurora-postgresql",
+            "storageEncrypted": True,
+            "backupRetentionPeriod": 7.0,
+            "deletionProtection": b.production,
+            "serverlessV2ScalingConfiguration": {"minCapacity": 0.5, "maxCapacity": 8.0},
+        },
+        {"kmsKeyId": (key, "arn")},
+        provider=b.native_provider(),
+    )
+    b.native_db(
+        "aurora-1",
+        refs={"dbClusterIdentifier": (cluster, "dbClusterIdentifier"), "performanceInsightsKmsKeyId": (key, "arn")},
+        engine="aurora-postgresql",
+        dbInstanceClass="db.serverless",
+        enablePerformanceInsights=True,
+        storageEncrypted=None,
+        backupRetentionPeriod=None,
+        allocatedStorage=None,
+    )
+
+
 KINDS: dict[str, Callable[[Builder], None]] = {
     "Aurora Serverless v2": aurora_serverless_v2,
     "Aurora I/O-Optimized": aurora_io_optimized,
@@ -246,6 +308,7 @@ KINDS: dict[str, Callable[[Builder], None]] = {
     "snapshots, copies and restores": snapshots_and_copies,
     "shares by account and by organisation": snapshot_shares,
     "keys from another stack and from config": keys_from_another_stack_and_from_config,
+    "aws-native databases on aws-native keys": aws_native_end_to_end,
 }
 
 

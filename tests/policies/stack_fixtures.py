@@ -97,6 +97,18 @@ class StackBuilder:
         self.resources.append(
             {"urn": provider_urn, "type": PROVIDER_TYPE, "name": "default_7_51_1", "inputs": {"region": HOME}}
         )
+        self.native_providers: dict[str, str] = {}
+
+    def native_provider(self, region: str = HOME) -> str:
+        """A reference to an aws-native provider for ``region`` (created on first use)."""
+        if region not in self.native_providers:
+            name = f"aws-native-{region}"
+            provider_urn = urn(self.stack, "pulumi:providers:aws-native", name)
+            self.resources.append(
+                {"urn": provider_urn, "type": "pulumi:providers:aws-native", "name": name, "inputs": {"region": region}}
+            )
+            self.native_providers[region] = f"{provider_urn}::{name}-id"
+        return self.native_providers[region]
 
     def add(
         self,
@@ -105,8 +117,10 @@ class StackBuilder:
         inputs: dict[str, Any],
         refs: dict[str, tuple[Resource, str]] | None = None,
         outputs: dict[str, Any] | None = None,
+        provider: str | None = None,
     ) -> Resource:
-        """``refs`` maps a property to (resource, output name) it is wired from."""
+        """``refs`` maps a property to (resource, output name) it is wired from; ``provider`` is
+        a provider reference (``<urn>::<id>``), the default aws provider's when omitted."""
         inputs = dict(inputs)
         deps: dict[str, list[str]] = {}
         for prop, (source, output) in (refs or {}).items():
@@ -117,7 +131,7 @@ class StackBuilder:
             "type": type_,
             "name": name,
             "parent": urn(self.stack, "encryptedrds:index:EncryptedDatabase", "database"),
-            "provider": self.provider_ref,
+            "provider": provider or self.provider_ref,
             "inputs": inputs,
             "outputs": {**inputs, **(outputs or {})},
             "dependencies": sorted({u for urns in deps.values() for u in urns}),
@@ -156,6 +170,53 @@ class StackBuilder:
             {"primaryKeyArn": (primary, "arn")} if primary is not None else None,
             outputs={"arn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}", "keyId": key_id},
         )
+
+    def native_key(
+        self,
+        name: str,
+        region: str = HOME,
+        type_: str = "aws-native:kms:Key",
+        shared_with: tuple[str, ...] = (),
+        **inputs: Any,
+    ) -> Resource:
+        """An aws-native KMS key (or ReplicaKey): ``keyPolicy`` is an object, the window ``pendingWindowInDays``."""
+        key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.stack}/native/{name}"))
+        props = {
+            "description": f"RDS encryption ({name})",
+            "enableKeyRotation": True,
+            "pendingWindowInDays": 30.0 if self.production else 7.0,
+            "keyPolicy": json.loads(key_policy(region, shared_with)),
+            **inputs,
+        }
+        if type_ == "aws-native:kms:ReplicaKey":
+            del props["enableKeyRotation"]  # a replica key rotates with its primary
+        outputs = {"arn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}", "keyId": key_id}
+        return self.add(type_, name, props, outputs=outputs, provider=self.native_provider(region))
+
+    def native_db(
+        self,
+        name: str,
+        key: Resource | None = None,
+        region: str = HOME,
+        refs: dict[str, tuple[Resource, str]] | None = None,
+        **inputs: Any,
+    ) -> Resource:
+        """An aws-native DbInstance, encrypted with ``key`` when one is given."""
+        props = {
+            "dbInstanceIdentifier": name,
+            "engine": "postgres",
+            "dbInstanceClass": "db.t4g.micro",
+            "allocatedStorage": "20",
+            "storageEncrypted": key is not None,
+            "backupRetentionPeriod": 7.0,
+            "deletionProtection": self.production,
+            **inputs,
+        }
+        refs = dict(refs or {})
+        if key is not None:
+            refs["kmsKeyId"] = (key, "arn")
+        outputs = {"dbInstanceArn": f"arn:aws:rds:{region}:{ACCOUNT}:db:{name}"}
+        return self.add("aws-native:rds:DbInstance", name, props, refs, outputs, provider=self.native_provider(region))
 
     def db_outputs(self, kind: str, identifier: str, region: str = HOME) -> dict[str, Any]:
         return {"arn": f"arn:aws:rds:{region}:{ACCOUNT}:{kind}:{identifier}"}
@@ -219,6 +280,8 @@ COPY_SHAPES: dict[str, tuple[str, ...]] = {
     "aws:rds/snapshotCopy:SnapshotCopy": _COPY,
     "aws:rds/clusterSnapshot:ClusterSnapshot": _CLUSTER_COPY,
     "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": _CLUSTER_COPY,
+    "aws-native:rds:DbSnapshot": _COPY,  # aws-native has no copy resource; pulumi-aws copies them
+    "aws-native:rds:ClusterSnapshot": _CLUSTER_COPY,
 }
 
 
@@ -377,11 +440,22 @@ def full_stack(stack: str = "prod") -> list[Resource]:
 
 # --- preview -----------------------------------------------------------------------------------
 
-COMPUTED_OUTPUTS = ("arn", "keyId", "id", "dbSnapshotArn")
+COMPUTED_OUTPUTS = (
+    "arn",
+    "keyId",
+    "id",
+    "dbSnapshotArn",
+    "dbClusterSnapshotArn",
+    "targetKeyArn",
+    "dbInstanceArn",  # aws-native
+    "dbClusterArn",  # aws-native
+)
 # Optional inputs the provider fills in when the program leaves them out.
 COMPUTED_WHEN_UNSET = {
     "aws:rds/instance:Instance": ("kmsKeyId", "storageEncrypted"),
     "aws:rds/cluster:Cluster": ("kmsKeyId",),
+    "aws-native:rds:DbInstance": ("kmsKeyId", "storageEncrypted"),
+    "aws-native:rds:DbCluster": ("kmsKeyId",),
 }
 
 

@@ -5,7 +5,16 @@ from hypothesis import strategies as st
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 from sdk_args import RULES, analyze, analyze_stack
 
-TYPES = sorted({t for rule in RULES for t in rule.types})
+NATIVE_TYPES = [
+    "aws-native:rds:DbInstance",
+    "aws-native:rds:DbCluster",
+    "aws-native:rds:GlobalCluster",
+    "aws-native:rds:DbSnapshot",
+    "aws-native:kms:Key",
+    "aws-native:kms:ReplicaKey",
+    "aws-native:kms:Alias",
+]
+TYPES = sorted({t for rule in RULES for t in rule.types} | set(NATIVE_TYPES))
 PROPERTIES = sorted(
     {
         "storageEncrypted",
@@ -37,6 +46,20 @@ PROPERTIES = sorted(
         "name",
         "arn",
         "identifier",
+        # aws-native names
+        "dbInstanceClass",
+        "dbClusterIdentifier",
+        "keyPolicy",
+        "masterUserSecret",
+        "sourceDbInstanceIdentifier",
+        "pendingWindowInDays",
+        "enablePerformanceInsights",
+        "restoreTime",
+        "automaticBackupReplicationRegion",
+        "automaticBackupReplicationKmsKeyId",
+        "origin",
+        "restoreToPointInTime",
+        "bypassPolicyLockoutSafetyCheck",
     }
 )
 UNKNOWNS = st.sampled_from([UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_ARRAY_VALUE])
