@@ -8,7 +8,7 @@ import re
 
 import jsonschema
 import pytest
-from legacy_state import KEY, LEGACY, ORDERS, REPORTING, SHARED, write
+from legacy_state import KEY, LEGACY, NATIVE_DB, NATIVE_KEY, ORDERS, REPORTING, SHARED, write
 
 from offline import audit as audit_module
 from offline.audit import ConfigError, audit, read_policy_config, render, to_json, to_sarif
@@ -25,22 +25,32 @@ def mandatory(report) -> set[tuple[str, str]]:
 
 def test_legacy_stack_is_blocked_by_its_unencrypted_and_aws_managed_key_databases(fresh):
     report = audit([str(LEGACY)], fresh)
-    assert mandatory(report) == {("rds-storage-encrypted", REPORTING), ("rds-customer-managed-key", ORDERS)}
+    assert mandatory(report) == {
+        ("rds-storage-encrypted", REPORTING),
+        ("rds-customer-managed-key", ORDERS),
+        ("rds-storage-encrypted", NATIVE_DB),  # aws-native resources are judged by the same rules
+    }
     assert report.stacks[0].would_block and report.exit_code == 1
 
 
 def test_a_password_kept_as_ciphertext_still_counts_as_set(fresh):
     findings = to_json(audit([str(LEGACY)], fresh))["stacks"][0]["findings"]
     password = [f for f in findings if f["rule"] == "rds-no-plaintext-master-password"]
-    assert [(f["urn"], f["level"], f["resourceHasEncryptedFields"]) for f in password] == [
-        (REPORTING, "advisory", True)
-    ]
+    assert {(f["urn"], f["level"], f["resourceHasEncryptedFields"]) for f in password} == {
+        (REPORTING, "advisory", True),
+        (NATIVE_DB, "advisory", True),
+    }
 
 
 def test_what_the_update_would_remediate_is_reported_as_fixed_not_blocking(fresh):
     stack = audit([str(LEGACY)], fresh).stacks[0]
     remediated = {(f.rule, f.urn) for f in stack.findings if f.level == "remediate"}
-    assert remediated == {("kms-key-rotation-enabled", KEY), ("kms-key-deletion-window", KEY)}
+    assert remediated == {
+        ("kms-key-rotation-enabled", KEY),
+        ("kms-key-deletion-window", KEY),
+        ("kms-key-rotation-enabled", NATIVE_KEY),
+        ("kms-key-deletion-window", NATIVE_KEY),
+    }
     assert stack.remediations[KEY] == {
         "enableKeyRotation": {"from": False, "to": True},
         "deletionWindowInDays": {"from": 7, "to": 30},
@@ -66,9 +76,9 @@ def test_findings_carry_the_rules_controls(fresh):
 
 def test_summary_table_counts_each_rule_per_level_with_its_controls(fresh):
     text = render(audit([str(LEGACY)], fresh))
-    assert re.search(r"\n  rds-storage-encrypted +1 +0 +0  FSBP RDS\.3, FSBP RDS\.27, CIS v5\.0\.0 2\.2\.1", text)
-    assert re.search(r"\n  rds-deletion-protection +0 +2 +0  FSBP RDS\.7, FSBP RDS\.8\n", text)
-    assert re.search(r"\n  kms-key-rotation-enabled +0 +0 +1  Security Hub KMS\.4", text)
+    assert re.search(r"\n  rds-storage-encrypted +2 +0 +0  FSBP RDS\.3, FSBP RDS\.27, CIS v5\.0\.0 2\.2\.1", text)
+    assert re.search(r"\n  rds-deletion-protection +0 +4 +0  FSBP RDS\.7, FSBP RDS\.8\n", text)
+    assert re.search(r"\n  kms-key-rotation-enabled +0 +0 +2  Security Hub KMS\.4", text)
     assert "encrypted secrets, judged as unknown values: Instance 'reporting-db': inputs.password" in text
     assert "provider default_6_83_0: region eu-west-1 (the ARNs of its resources)" in text
 
