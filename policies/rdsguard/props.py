@@ -70,8 +70,16 @@ def plain(value: Any) -> Any:
     return value
 
 
+_PLAIN: Final = frozenset({bool, int, float, type(None)})
+
+
 def known(value: Any) -> Any:
     """``UNKNOWN`` for a preview sentinel, the unwrapped (and unsecreted) value otherwise."""
+    kind = type(value)
+    if kind is str:  # the common case first: rules run on every resource of every update
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if kind in _PLAIN:
+        return value
     if isinstance(value, Secret):  # only Remediate keeps secret markers
         value = value.value
     if isinstance(value, str) and value in UNKNOWN_SENTINELS:

@@ -185,11 +185,16 @@ def key_in_resource_region(stack: Stack, _settings: Settings) -> Iterator[tuple[
             )
 
 
+def _not_for_rds(stack: Stack) -> set[str]:
+    return {key.urn for key in stack.of(*KEYS) if not symmetric_encryption(key.props)}
+
+
 def symmetric_key(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
-    # O(n): one pass over the memoised key uses.
+    """O(u + k) for u key uses and k keys: each key's usage is judged once."""
+    not_for_rds = stack.memo("not_for_rds", _not_for_rds)
     for use in key_uses(stack):
         key = use.ref.key
-        if key is None or symmetric_encryption(key.props):
+        if key is None or key.urn not in not_for_rds:
             continue
         usage, spec = key.props.text("keyUsage"), key_spec(key.props)
         yield (
