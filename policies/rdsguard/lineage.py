@@ -98,6 +98,11 @@ def inherits(resource: Resource) -> bool:
     return any(resource.props.has(spec.prop) for spec in SOURCES.get(resource.type, ()))
 
 
+def replicates(resource: Resource) -> bool:
+    """Whether its own properties make it a read replica."""
+    return any(resource.props.has(spec.prop) for spec in SOURCES.get(resource.type, ()) if spec.kind == REPLICA)
+
+
 @dataclass(frozen=True)
 class Source:
     kind: str

@@ -32,7 +32,9 @@ from .props import Props
 from .rule import (
     ALIAS,
     AT_REST,
+    DEFAULT_MIN_BACKUP_RETENTION,
     DEFAULT_MIN_DELETION_WINDOW,
+    DEFAULT_PRODUCTION_MIN_BACKUP_RETENTION,
     DEFAULT_PRODUCTION_MIN_DELETION_WINDOW,
     DEFAULT_PRODUCTION_PATTERN,
     HYGIENE,
@@ -61,13 +63,16 @@ CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
         "type": "array",
         "default": [],
         "description": "Resources (URN or logical name) exempt from some or all rules of this "
-        "policy. Every exemption needs a reason; entries without one are ignored.",
+        "policy. Every exemption needs a reason; entries without one are ignored. With `expires` "
+        "(YYYY-MM-DD, the last day it applies) it stops applying after that day, and the violation "
+        "says so.",
         "items": {
             "type": "object",
             "properties": {
                 "resource": {"type": "string"},
                 "rules": {"type": "array", "items": {"type": "string"}},
                 "reason": {"type": "string", "minLength": 1},
+                "expires": {"type": "string", "format": "date"},
             },
             "required": ["resource", "reason"],
         },
@@ -92,6 +97,21 @@ CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
         "maximum": 30,
         "default": DEFAULT_PRODUCTION_MIN_DELETION_WINDOW,
         "description": "Smallest accepted KMS key deletion window on production stacks.",
+    },
+    "minimumBackupRetentionDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 35,
+        "default": DEFAULT_MIN_BACKUP_RETENTION,
+        "description": "Smallest accepted automated backup retention on non-production stacks.",
+    },
+    "productionMinimumBackupRetentionDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 35,
+        "default": DEFAULT_PRODUCTION_MIN_BACKUP_RETENTION,
+        "description": "Smallest accepted automated backup retention on production stacks "
+        "(Security Hub RDS.11 asks for 7).",
     },
     "productionStackPattern": {
         "type": "string",
@@ -191,7 +211,7 @@ class ResourceRules(ResourceValidationPolicy):
                 continue
             for found in _run(lambda rule=rule: rule.check(resource, settings)):
                 text = _failure(found) if isinstance(found, Exception) else found
-                report(_message(rule, resource, text), None)
+                report(_message(rule, resource, text) + settings.lapsed(rule.id, resource), None)
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type in self.by_type:
@@ -307,7 +327,7 @@ class StackRules(StackValidationPolicy):
                     continue
                 resource, text = found
                 if not settings.exempt(rule.id, resource):
-                    report(_message(rule, resource, text), resource.urn)
+                    report(_message(rule, resource, text) + settings.lapsed(rule.id, resource), resource.urn)
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
         urn = args.resources[0].urn if args.resources else ""

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .key_usage import RDS_ENCRYPTION_DOC
-from .lineage import inherits
+from .lineage import inherits, replicates
 from .props import UNKNOWN
 from .rule import (
     AT_REST,
     CLUSTER,
+    CLUSTER_INSTANCE,
     GLOBAL_CLUSTER,
     HYGIENE,
     INSTANCE,
+    SHARD_GROUP,
     Resource,
     Rule,
     Settings,
@@ -63,18 +65,34 @@ def encryptable_engine_class(resource: Resource, _settings: Settings) -> Iterato
         )
 
 
-def backups_enabled(resource: Resource, _settings: Settings) -> Iterator[str]:
-    props = resource.props
-    if props.bool("storageEncrypted") is not True or inherits(resource):
+def backups_enabled(resource: Resource, settings: Settings) -> Iterator[str]:
+    if replicates(resource):
+        return  # a read replica keeps no backups of its own by default (Security Hub RDS.11 skips them)
+    retention = resource.props.number("backupRetentionPeriod")
+    if retention is UNKNOWN:
         return
-    retention = props.number("backupRetentionPeriod")
-    # Absent means the AWS default (1 day); only an explicit 0 turns backups off.
-    if isinstance(retention, float) and retention < 1:
+    # Absent means the API default of 1 day; 0 turns automated backups off.
+    days = 1.0 if retention is None else retention
+    if days >= settings.min_backup_retention:
+        return
+    shown = "not set (the AWS default: 1 day)" if retention is None else f"{retention:g}"
+    where = "production stack" if settings.production else "stack"
+    yield (
+        f"`backupRetentionPeriod` is {shown}; expected at least {settings.min_backup_retention} days on "
+        f"this {where} (minimumBackupRetentionDays / productionMinimumBackupRetentionDays; Security Hub "
+        "RDS.11 asks for 7). If RDS loses access to the key the database becomes terminally "
+        "inaccessible, and only a backup can restore it. Fix: backup_retention_period="
+        f"{settings.min_backup_retention} (up to 35)."
+    )
+
+
+def not_publicly_accessible(resource: Resource, _settings: Settings) -> Iterator[str]:
+    if resource.props.bool("publiclyAccessible") is True:
         yield (
-            f"`backupRetentionPeriod` is {retention:g} on an encrypted database; expected at "
-            "least 1. If RDS loses access to the key the database becomes terminally "
-            "inaccessible and only a backup can restore it. Fix: set backup_retention_period "
-            "(7-35 days)."
+            "`publiclyAccessible` is true, so its endpoint resolves to a public IP address and any "
+            "security group rule that allows it lets the internet reach the database; expected false. "
+            "Fix: publicly_accessible=False, and reach it from inside the VPC (VPN, bastion, Session "
+            "Manager)."
         )
 
 
@@ -178,16 +196,34 @@ RULES = (
         id="rds-backups-enabled",
         policy=HYGIENE,
         types=(INSTANCE, CLUSTER),
-        summary="Encrypted databases keep automated backups (`backupRetentionPeriod` >= 1).",
+        summary="Databases other than read replicas keep automated backups for at least "
+        "minimumBackupRetentionDays (1 day; 7 on production stacks).",
         severity="high",
         source='AWS RDS User Guide, Overview.Encryption ("always enable backups for encrypted '
         'DB instances"); AWS Config db-instance-backup-enabled; Security Hub RDS.11',
         url=f"{RDS_ENCRYPTION_DOC}#Overview.Encryption.Enabling",
-        remediation="Set backup_retention_period to 7-35 days.",
+        remediation="Set backup_retention_period to the configured minimum or more (up to 35 days).",
         check=backups_enabled,
         controls=("FSBP RDS.11", "Security Hub RDS.50"),
-        controls_note="RDS.11 (instances) and RDS.50 (clusters) also demand a minimum retention, 7 days by default; "
-        "this rule demands at least 1 day on encrypted databases.",
+        controls_note="RDS.11 (instances) and RDS.50 (clusters) demand 7 days by default; this rule demands "
+        "productionMinimumBackupRetentionDays (7) on production stacks and minimumBackupRetentionDays (1) "
+        "elsewhere, and skips read replicas as RDS.11 does.",
+        config=("minimumBackupRetentionDays", "productionMinimumBackupRetentionDays", "productionStackPattern"),
+    ),
+    Rule(
+        id="rds-not-publicly-accessible",
+        policy=HYGIENE,
+        types=(INSTANCE, CLUSTER_INSTANCE, CLUSTER, SHARD_GROUP),
+        summary="Instances, cluster instances, Multi-AZ DB clusters and Limitless shard groups are not "
+        "`publiclyAccessible`.",
+        severity="high",
+        source="AWS Config rds-instance-public-access-check; Security Hub RDS.2",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html#USER_VPC.Hiding",
+        remediation="publicly_accessible=False; reach the database from inside its VPC.",
+        check=not_publicly_accessible,
+        controls=("FSBP RDS.2",),
+        controls_note="RDS.2 covers DB instances; the rule also reads Multi-AZ DB clusters and Limitless "
+        "shard groups, which have the same setting.",
     ),
     Rule(
         id="rds-deletion-protection",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Final
 
@@ -136,17 +137,29 @@ class Exemption:
     resource: str
     reason: str
     rules: frozenset[str] | None  # None: every rule of the policy
+    expires: date | None = None  # the last day it applies
+    bad_expiry: str | None = None  # an ``expires`` that is not a date: the exemption never applies
 
     def covers(self, rule_id: str, resource: Resource) -> bool:
-        return resource.urn == self.resource or (
-            resource.name == self.resource and (self.rules is None or rule_id in self.rules)
-        )
+        return self.resource in (resource.urn, resource.name) and (self.rules is None or rule_id in self.rules)
+
+    def applies(self, today: date) -> bool:
+        return self.bad_expiry is None and (self.expires is None or today <= self.expires)
+
+    def why_not(self) -> str:
+        """Why a covering exemption does not apply, for the violation message."""
+        if self.bad_expiry is not None:
+            return f"`expires` {self.bad_expiry!r} is not a date (YYYY-MM-DD), so it never applied"
+        return f"it expired on {self.expires}"
 
 
 DEFAULT_PRODUCTION_PATTERN: Final = r"(^|[-_.])prod(uction)?($|[-_.])"
 # KMS accepts 7-30 days. Non-production stacks may use the shortest window; production the longest.
 DEFAULT_MIN_DELETION_WINDOW: Final = 7
 DEFAULT_PRODUCTION_MIN_DELETION_WINDOW: Final = 30
+# RDS keeps automated backups 1-35 days (0 turns them off). Security Hub RDS.11 asks for 7.
+DEFAULT_MIN_BACKUP_RETENTION: Final = 1
+DEFAULT_PRODUCTION_MIN_BACKUP_RETENTION: Final = 7
 
 
 @dataclass(frozen=True)
@@ -157,8 +170,10 @@ class Settings:
     stack: str = ""
     approved_keys: tuple[str, ...] = ()
     min_deletion_window: int = DEFAULT_MIN_DELETION_WINDOW
+    min_backup_retention: int = DEFAULT_MIN_BACKUP_RETENTION
     production: bool = False
     exemptions: tuple[Exemption, ...] = ()
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
 
     @classmethod
     def read(cls, config: Mapping[str, Any] | None, urn: str) -> Settings:
@@ -166,28 +181,43 @@ class Settings:
         stack = stack_of(urn)
         pattern = config.get("productionStackPattern")
         production = bool(_production_regex(pattern if isinstance(pattern, str) else "").search(stack))
-        if production:
-            window = _days(config.get("productionMinimumDeletionWindowInDays"), DEFAULT_PRODUCTION_MIN_DELETION_WINDOW)
-        else:
-            window = _days(config.get("minimumDeletionWindowInDays"), DEFAULT_MIN_DELETION_WINDOW)
+        prefix, windows, retentions = (
+            ("productionM", DEFAULT_PRODUCTION_MIN_DELETION_WINDOW, DEFAULT_PRODUCTION_MIN_BACKUP_RETENTION)
+            if production
+            else ("m", DEFAULT_MIN_DELETION_WINDOW, DEFAULT_MIN_BACKUP_RETENTION)
+        )
         keys = config.get("approvedKmsKeys")
         return cls(
             stack=stack,
             approved_keys=tuple(k for k in keys if isinstance(k, str) and k) if isinstance(keys, list) else (),
-            min_deletion_window=window,
+            # Clamped to what KMS and RDS accept, so a typo cannot demand the impossible.
+            min_deletion_window=_days(config.get(f"{prefix}inimumDeletionWindowInDays"), windows, 7, 30),
+            min_backup_retention=_days(config.get(f"{prefix}inimumBackupRetentionDays"), retentions, 1, 35),
             production=production,
             exemptions=_exemptions(config.get("exemptions")),
         )
 
+    def exemption(self, rule_id: str, resource: Resource) -> Exemption | None:
+        """The exemption covering this rule and resource: one that applies if there is one."""
+        covering = [e for e in self.exemptions if e.covers(rule_id, resource)]
+        return next((e for e in covering if e.applies(self.today)), covering[0] if covering else None)
+
     def exempt(self, rule_id: str, resource: Resource) -> bool:
-        return any(e.covers(rule_id, resource) for e in self.exemptions)
+        found = self.exemption(rule_id, resource)
+        return found is not None and found.applies(self.today)
+
+    def lapsed(self, rule_id: str, resource: Resource) -> str:
+        """A note for the violation when an exemption covers it but does not apply, else ``""``."""
+        found = self.exemption(rule_id, resource)
+        if found is None or found.applies(self.today):
+            return ""
+        return f" (An exemption for this resource does not apply: {found.why_not()}. Its reason was: {found.reason})"
 
 
-def _days(value: Any, default: int) -> int:
+def _days(value: Any, default: int, low: int, high: int) -> int:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
         return default
-    # Clamp to what KMS accepts so a typo cannot demand the impossible.
-    return int(min(30, max(7, value)))
+    return int(min(high, max(low, value)))
 
 
 @lru_cache(maxsize=32)
@@ -196,6 +226,16 @@ def _production_regex(pattern: str) -> re.Pattern[str]:
         return re.compile(pattern or DEFAULT_PRODUCTION_PATTERN)
     except re.error:
         return re.compile(DEFAULT_PRODUCTION_PATTERN)
+
+
+def _expiry(value: Any) -> tuple[date | None, str | None]:
+    """(the date, None), or (None, the text) when ``expires`` is set but is not a date."""
+    if value is None:
+        return None, None
+    try:
+        return date.fromisoformat(value), None
+    except (TypeError, ValueError):
+        return None, str(value)
 
 
 def _exemptions(raw: Any) -> tuple[Exemption, ...]:
@@ -209,11 +249,14 @@ def _exemptions(raw: Any) -> tuple[Exemption, ...]:
         # An exemption without a reason is not an exemption: the audit trail is the point.
         if not isinstance(resource, str) or not isinstance(reason, str) or not reason.strip():
             continue
+        expires, bad_expiry = _expiry(entry.get("expires"))
         found.append(
             Exemption(
                 resource,
                 reason,
                 frozenset(r for r in rules if isinstance(r, str)) if isinstance(rules, list) else None,
+                expires,
+                bad_expiry,
             )
         )
     return tuple(found)

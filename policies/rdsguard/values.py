@@ -19,6 +19,7 @@ from .rule import (
     GLOBAL_CLUSTER,
     INSTANCE,
     KEY_POLICIES,
+    SHARD_GROUP,
     Resource,
     Rule,
     Settings,
@@ -34,6 +35,7 @@ BOOLEANS: Final = (
     "isEnabled",
     "enabled",
     "bypassPolicyLockoutSafetyCheck",
+    "publiclyAccessible",
 )
 NUMBERS: Final = ("backupRetentionPeriod", "deletionWindowInDays")
 _READERS: Final = {"boolean": (BOOLEANS, as_bool), "number": (NUMBERS, as_number)}
@@ -57,7 +59,7 @@ RULES = (
     Rule(
         id="rds-valid-values",
         policy=AT_REST,
-        types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE, GLOBAL_CLUSTER, BACKUP_REPLICATION, *KEY_POLICIES),
+        types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE, GLOBAL_CLUSTER, SHARD_GROUP, BACKUP_REPLICATION, *KEY_POLICIES),
         summary="Boolean and number properties the rules read hold values the provider can read "
         '(`true`, `"true"`, `7`, `"7"`); anything else is reported instead of guessed.',
         severity="high",
