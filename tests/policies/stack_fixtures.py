@@ -285,6 +285,25 @@ COPY_SHAPES: dict[str, tuple[str, ...]] = {
 }
 
 
+def one_database(stack: str = "dev", **inputs: Any) -> StackBuilder:
+    """A stack with one PostgreSQL instance 'app' on a customer managed key; ``inputs`` override its
+    properties (None removes one; a kmsKeyId given here replaces the wired key)."""
+    b = StackBuilder(stack, production=stack == "prod")
+    key = b.key("rds-key", HOME)
+    props = {
+        "identifier": "app",
+        "engine": "postgres",
+        "instanceClass": "db.t4g.micro",
+        "storageEncrypted": True,
+        "deletionProtection": stack == "prod",
+        "backupRetentionPeriod": 7.0 if stack == "prod" else 1.0,
+        **inputs,
+    }
+    refs = None if "kmsKeyId" in inputs else {"kmsKeyId": (key, "arn")}
+    b.add("aws:rds/instance:Instance", "app", {k: v for k, v in props.items() if v is not None}, refs)
+    return b
+
+
 def organisation_share_policy(region: str, **extra_condition: str) -> str:
     """The project's key policy plus the statement AWS documents for sharing with an organisation."""
     policy = json.loads(key_policy(region))

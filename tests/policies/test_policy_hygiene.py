@@ -1,7 +1,7 @@
 """Hygiene and exemptions, over the engine's gRPC protocol (issue 9, items 4 and 5)."""
 
 import pytest
-from stack_fixtures import HOME, StackBuilder
+from stack_fixtures import StackBuilder, one_database
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -10,18 +10,7 @@ SHARD_GROUP = "aws:rds/shardGroup:ShardGroup"
 
 
 def database(stack="dev", **inputs):
-    b = StackBuilder(stack, production=stack == "prod")
-    key = b.key("rds-key", HOME)
-    props = {
-        "identifier": "app",
-        "engine": "postgres",
-        "instanceClass": "db.t4g.micro",
-        "storageEncrypted": True,
-        "deletionProtection": stack == "prod",
-        **inputs,
-    }
-    b.add(INSTANCE, "app", {k: v for k, v in props.items() if v is not None}, {"kmsKeyId": (key, "arn")})
-    return b
+    return one_database(stack, **inputs)
 
 
 def advisories(verdicts):
@@ -71,7 +60,7 @@ def test_production_database_keeping_backups_under_seven_days_gets_an_advisory(f
 
 
 def test_production_database_on_the_default_retention_gets_an_advisory(fresh):
-    verdicts = fresh.analyze_stack(database("prod").resources, stack="prod")
+    verdicts = fresh.analyze_stack(database("prod", backupRetentionPeriod=None).resources, stack="prod")
     assert "`backupRetentionPeriod` is not set (the AWS default: 1 day)" in verdicts.advisory[0].message
 
 

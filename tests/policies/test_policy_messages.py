@@ -1,18 +1,13 @@
 """Messages that say what is true, over the engine's gRPC protocol (issue 14, item 5)."""
 
 import pytest
-from stack_fixtures import ACCOUNT, HOME, StackBuilder
+from stack_fixtures import ACCOUNT, HOME, StackBuilder, one_database
 
-INSTANCE = "aws:rds/instance:Instance"
 ALIAS_ARN = f"arn:aws:kms:{HOME}:{ACCOUNT}:alias/app"
 
 
 def database(**inputs):
-    b = StackBuilder("dev", production=False)
-    key = b.key("rds-key", HOME)
-    props = {"identifier": "app", "engine": "postgres", "instanceClass": "db.t4g.micro", "storageEncrypted": True}
-    b.add(INSTANCE, "database", {**props, **inputs}, {"kmsKeyId": (key, "arn")} if "kmsKeyId" not in inputs else None)
-    return b.resources
+    return one_database(**inputs).resources
 
 
 def messages(verdicts, rule):

@@ -8,25 +8,13 @@ reports what the provider could not read instead of guessing.
 import json
 
 import pytest
-from stack_fixtures import HOME, StackBuilder, key_policy
+from stack_fixtures import HOME, StackBuilder, key_policy, one_database
 
-INSTANCE = "aws:rds/instance:Instance"
 KEY = "aws:kms/key:Key"
 
 
 def instance_stack(**inputs):
-    b = StackBuilder("dev", production=False)
-    key = b.key("rds-key", HOME)
-    props = {
-        "identifier": "app",
-        "engine": "postgres",
-        "instanceClass": "db.t4g.micro",
-        "storageEncrypted": True,
-        "backupRetentionPeriod": 1.0,
-        **inputs,
-    }
-    b.add(INSTANCE, "database", {k: v for k, v in props.items() if v is not None}, {"kmsKeyId": (key, "arn")})
-    return b.resources
+    return one_database(**inputs).resources
 
 
 def key_stack(stack="dev", **inputs):
