@@ -162,8 +162,12 @@ class AwsMocks(Mocks):
             resource_id = inputs.get("globalClusterIdentifier") or args.name
             outputs["arn"] = f"arn:{PARTITION}:rds::{ACCOUNT_ID}:global-cluster:{resource_id}"
         elif args.typ == "aws:kms/alias:Alias":
-            resource_id = inputs.get("name", args.name)
+            resource_id = args.resource_id or inputs.get("name", args.name)
             outputs["arn"] = f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:{resource_id}"
+            if args.resource_id:  # Alias.get: AWS reports the name and the key the alias targets
+                key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{resource_id}"))
+                key_arn = f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{key_id}"
+                outputs |= {"name": resource_id, "targetKeyId": key_id, "targetKeyArn": key_arn}
         elif args.typ == "aws:rds/subnetGroup:SubnetGroup":
             resource_id = inputs.get("name") or f"{args.name}-{placeholder[:7]}"
             outputs["name"] = resource_id
@@ -254,35 +258,56 @@ class AwsMocks(Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """A mock monitor that keeps every RegisterResource request, options included."""
+    """A mock monitor that keeps every RegisterResource request, options included, and every
+    resource the program reads (``Resource.get``), as the engine keeps both in the stack."""
 
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
         self.records: list[RecordedResource] = []
 
+    def _keep(self, request, urn: str, **options: Any) -> None:
+        state = self.resources.get(urn)
+        self.records.append(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                id=state.id if state else "",
+                outputs=dict(state.state) if state else {},
+                **options,
+            )
+        )
+
+    def ReadResource(self, request):  # noqa: N802 (the gRPC method name)
+        response = super().ReadResource(request)
+        self._keep(
+            request,
+            response.urn,
+            custom=True,
+            inputs={},
+            property_dependencies={},
+            protect=False,
+            retain_on_delete=False,
+        )
+        return response
+
     def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        state = self.resources.get(response.urn)
-        self.records.append(
-            RecordedResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=request.custom,
-                inputs=rpc.deserialize_properties(request.object) if request.HasField("object") else {},
-                provider=request.provider,
-                dependencies=list(request.dependencies),
-                property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
-                protect=request.protect if request.HasField("protect") else False,
-                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
-                ignore_changes=list(request.ignoreChanges),
-                delete_before_replace=request.deleteBeforeReplace,
-                id=response.id,
-                outputs=dict(state.state) if state else {},
-            )
+        self._keep(
+            request,
+            response.urn,
+            custom=request.custom,
+            inputs=rpc.deserialize_properties(request.object) if request.HasField("object") else {},
+            property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+            protect=request.protect if request.HasField("protect") else False,
+            retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=request.deleteBeforeReplace,
         )
         return response
 

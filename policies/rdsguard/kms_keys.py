@@ -160,6 +160,7 @@ RULES = (
         controls=("FSBP KMS.5", "PCI DSS v4.0.1 3.6.1"),
         controls_note="PCI DSS v4.0.1 3.6.1 (requirement text): access to keys is restricted to the "
         "fewest custodians necessary. Security Hub lists no PCI DSS mapping for KMS.5.",
+        keys=KEY_POLICIES,
     ),
     Rule(
         id="kms-key-rotation-enabled",
@@ -176,6 +177,7 @@ RULES = (
         controls=("Security Hub KMS.4", "CIS v5.0.0 3.6", "CIS v3.0.0 3.6", "PCI DSS v4.0.1 3.7.4"),
         controls_note="KMS.4 is not part of FSBP; Security Hub checks it in the CIS, PCI DSS and NIST SP "
         "800-53 standards.",
+        keys=(KEY,),
     ),
     Rule(
         id="kms-key-deletion-window",
@@ -191,6 +193,7 @@ RULES = (
         fix=widen_deletion_window,
         controls=("FSBP KMS.3",),
         controls_note="KMS.3 fails keys scheduled for deletion; a long window keeps such a deletion cancellable.",
+        keys=KEYS,
     ),
     Rule(
         id="kms-key-protected",
@@ -206,6 +209,7 @@ RULES = (
         config=("productionStackPattern",),
         controls=("FSBP KMS.3",),
         controls_note="Keeps `pulumi destroy` or a replacement from scheduling the deletion KMS.3 reports.",
+        keys=KEYS,
     ),
     Rule(
         id="kms-key-lockout-safety-check",
@@ -218,6 +222,7 @@ RULES = (
         remediation="Leave bypass_policy_lockout_safety_check unset.",
         check=lockout_check_kept,
         controls_note=no_control("AWS guidance on keeping keys manageable (key-policy-default)"),
+        keys=KEY_POLICIES,
     ),
     Rule(
         id="kms-key-enabled",
@@ -234,5 +239,6 @@ RULES = (
             "Operational correctness: RDS data on a disabled key cannot be read (KMS.3 covers keys "
             "scheduled for deletion, not disabled ones)"
         ),
+        keys=KEYS,
     ),
 )

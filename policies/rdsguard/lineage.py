@@ -30,6 +30,7 @@ from .rule import (
     CLUSTER_SNAPSHOT_COPY,
     GLOBAL_CLUSTER,
     INSTANCE,
+    KEYS_AND_ALIASES,
     PLACEMENT,
     SNAPSHOT,
     SNAPSHOT_COPY,
@@ -297,5 +298,6 @@ RULES = (
         controls_note="Unencrypted data made from a source fails RDS.3 (instances), RDS.27 (clusters) or "
         "RDS.4 (snapshots); data on aws/rds passes them and is reported because this pack asks for a "
         "customer managed key.",
+        keys=KEYS_AND_ALIASES,
     ),
 )

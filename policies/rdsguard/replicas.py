@@ -24,6 +24,7 @@ from .rule import (
     COPIES,
     INSTANCE,
     KEYS,
+    KEYS_AND_ALIASES,
     PLACEMENT,
     Resource,
     Rule,
@@ -295,6 +296,7 @@ RULES = (
         remediation="Create or replicate a key in the resource's region and pass its .arn.",
         check=key_in_resource_region,
         controls_note=AWS_REJECTS,
+        keys=KEYS_AND_ALIASES,
     ),
     Rule(
         id="rds-same-region-replica-key",
@@ -307,6 +309,7 @@ RULES = (
         remediation="Remove kms_key_id from same-region replicas.",
         check=same_region_replica_key,
         controls_note=AWS_REJECTS,
+        keys=KEYS_AND_ALIASES,
     ),
     Rule(
         id="rds-cross-region-replica-key",
@@ -320,6 +323,7 @@ RULES = (
         remediation="Pass kms_key_id=<key in the replica's region>.arn.",
         check=cross_region_replica_key,
         controls_note=AWS_REJECTS,
+        keys=KEYS_AND_ALIASES,
     ),
     Rule(
         id="rds-replica-encryption-matches-source",
@@ -344,6 +348,7 @@ RULES = (
         remediation="Create the key with key_usage ENCRYPT_DECRYPT and spec SYMMETRIC_DEFAULT.",
         check=symmetric_key,
         controls_note=AWS_REJECTS,
+        keys=KEYS_AND_ALIASES,
     ),
     Rule(
         id="rds-approved-kms-key",
@@ -357,5 +362,6 @@ RULES = (
         check=approved_key,
         config=("approvedKmsKeys",),
         controls_note=no_control("Organisation policy (approvedKmsKeys)"),
+        keys=KEYS_AND_ALIASES,
     ),
 )

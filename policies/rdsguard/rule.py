@@ -46,6 +46,7 @@ COPIES: Final = (SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY)
 KEYS: Final = (KEY, REPLICA_KEY, EXTERNAL_KEY, REPLICA_EXTERNAL_KEY)
 # Resources that set a key policy: the keys, and a policy set on a key by a separate resource.
 KEY_POLICIES: Final = (*KEYS, KEY_POLICY)
+KEYS_AND_ALIASES: Final = (*KEYS, ALIAS)
 
 SEVERITIES: Final = ("low", "medium", "high", "critical")
 
@@ -291,6 +292,9 @@ class Rule:
     """Compliance controls the rule enforces (forms above), shown in the catalogue and audits."""
     controls_note: str = ""
     """Why no control applies, or how the rule differs from the controls it lists."""
+    keys: tuple[str, ...] = ()
+    """The key resource types whose properties it reads (aws-native equivalents included); rules
+    that only look at a key identifier's text read none."""
 
     def __post_init__(self) -> None:
         assert self.severity in SEVERITIES, self.severity

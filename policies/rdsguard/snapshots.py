@@ -9,6 +9,8 @@ from .keyrefs import key_policy
 from .lineage import AWS_MANAGED, UNENCRYPTED, protection
 from .rule import (
     AT_REST,
+    KEY_POLICY,
+    KEYS_AND_ALIASES,
     PLACEMENT,
     SNAPSHOTS,
     Resource,
@@ -111,5 +113,6 @@ RULES = (
         controls=("FSBP RDS.4",),
         controls_note="RDS.4 requires snapshots to be encrypted; the key policy grants for the target accounts are "
         "AWS's sharing requirement, which no control covers.",
+        keys=(*KEYS_AND_ALIASES, KEY_POLICY),
     ),
 )

@@ -69,5 +69,6 @@ RULES = (
         check=readable_values,
         controls_note="Deployment correctness: a value the provider cannot read would otherwise escape "
         "the rule that reads it; no Security Hub, CIS or PCI DSS control covers it.",
+        keys=KEY_POLICIES,
     ),
 )

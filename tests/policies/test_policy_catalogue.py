@@ -1,11 +1,36 @@
-"""The catalogue users read is the one the pack runs."""
+"""The catalogue and configuration users read are the ones the pack runs."""
 
+import json
 import re
 from pathlib import Path
 
-from sdk_args import RULES, build_policies
+import pytest
+from sdk_args import RULES, build_policies, rdsguard
+
+from offline.policy_gate import recorded_to_resources
+from offline.runtime import run_program
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "policy-pack.md").read_text()
+native = rdsguard.native
+
+
+def _row(rule_id):
+    return next((line for line in DOC.splitlines() if line.startswith(f"| `{rule_id}` |")), "")
+
+
+def _names(cell):
+    """The type names a catalogue cell lists, pulumi-aws and aws-native alike."""
+    return {name.strip() for name in cell.replace("aws-native:", ",").replace(";", ",").split(",") if name.strip()}
+
+
+def _short(types):
+    return {t.rsplit(":", 1)[-1] for t in types}
+
+
+def _block(language, after):
+    """The first fenced ``language`` block of the doc that follows the heading ``after``."""
+    section = DOC[DOC.index(after) :]
+    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
 
 
 def test_rule_ids_are_unique():
@@ -15,8 +40,21 @@ def test_rule_ids_are_unique():
 
 def test_every_rule_is_in_the_documented_catalogue_with_its_source():
     for rule in RULES:
-        row = next((line for line in DOC.splitlines() if line.startswith(f"| `{rule.id}` |")), "")
-        assert rule.source in row, rule.id
+        assert rule.source in _row(rule.id), rule.id
+
+
+def test_catalogue_names_the_types_each_rule_judges_for_both_providers():
+    for rule in RULES:
+        judged = _names(_row(rule.id).split(" | ")[1])
+        expected = _short(rule.types) | _short(native.equivalents(frozenset(rule.types)))
+        assert judged == expected, rule.id
+
+
+def test_catalogue_names_the_key_types_each_rule_reads():
+    for rule in RULES:
+        read = _names(_row(rule.id).split(" | ")[2]) - {"-"}
+        expected = _short(rule.keys) | _short(native.equivalents(frozenset(rule.keys)))
+        assert read == expected, rule.id
 
 
 def test_every_rule_cites_a_source_and_says_how_to_fix_it():
@@ -26,6 +64,19 @@ def test_every_rule_cites_a_source_and_says_how_to_fix_it():
 
 def test_every_registered_policy_reports_at_least_one_rule():
     assert {p.name for p in build_policies()} == {rule.policy for rule in RULES}
+
+
+# Checked against the pack's config schema by tests/test_docs.py, like every JSON block of the docs.
+DOCUMENTED_CONFIG = json.loads(_block("json", "Example `policy-config.json`"))
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
+def test_documented_way_to_use_an_approved_key_by_alias_passes(pack, preview):
+    code = _block("python", "### Using an approved key by its alias")
+    run = run_program(lambda: exec(code, {}), "dev", {"aws:region": "us-east-1"}, preview=preview)
+    assert [r.type for r in run.resources if r.type == "aws:kms/alias:Alias"] == ["aws:kms/alias:Alias"]
+    pack.configure(DOCUMENTED_CONFIG)
+    assert pack.analyze_stack(recorded_to_resources(run.resources), stack="dev").violations == []
 
 
 # The control forms rule.py documents; FSBP v1.0.0's RDS and KMS controls as its standard page lists
