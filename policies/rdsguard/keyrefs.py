@@ -60,6 +60,8 @@ def key_ref(resource: Resource, prop: str) -> KeyRef | None:
     """The key ``prop`` names, or ``None`` when the property is absent."""
     value = resource.props.text(prop)
     sources = resource.deps(prop)
+    if value is None and not sources:
+        return None  # the common case: stack rules ask every keyed resource for every key property
     key = next((r for r in sources if r.type in KEYS), None)
     alias = next((r for r in sources if r.type == ALIAS), None)
     if key is None and alias is not None:
