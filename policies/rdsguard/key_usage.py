@@ -82,7 +82,13 @@ BACKUP_REPLICA_KEY = KeyProp(
     None,
     "automaticBackupReplicationRegion",
 )
-KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY, BACKUP_REPLICA_KEY)
+PULUMI_AWS_KEY_PROPS = (STORAGE_KEY, PI_KEY, SECRET_KEY)
+KEY_PROPS = (*PULUMI_AWS_KEY_PROPS, BACKUP_REPLICA_KEY)
+
+
+def key_props(resource: Resource) -> tuple[KeyProp, ...]:
+    """The key properties this resource can have."""
+    return KEY_PROPS if resource.native_type is not None else PULUMI_AWS_KEY_PROPS
 
 
 def storage_key_required(resource: Resource) -> bool:
@@ -148,6 +154,8 @@ def _cmk_problem(resource: Resource, key: KeyProp) -> str | None:
 def _cmk_rule(*keys: KeyProp) -> ResourceCheck:
     def check(resource: Resource, _settings: Settings) -> Iterator[str]:
         for key in keys:
+            if key not in key_props(resource):
+                continue
             problem = _cmk_problem(resource, key)
             if problem:
                 yield problem
@@ -156,7 +164,7 @@ def _cmk_rule(*keys: KeyProp) -> ResourceCheck:
 
 
 def kms_key_arn(resource: Resource, _settings: Settings) -> Iterator[str]:
-    for key in KEY_PROPS:
+    for key in key_props(resource):
         value = resource.props.text(key.prop)
         if key.not_an_arn is None or not isinstance(value, str):
             continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .keyrefs import KeyRef, key_ref
 from .props import UNKNOWN, arn_region, known, parse_key_id, plain
@@ -62,6 +62,7 @@ class SourceProp:
     types: tuple[str, ...]  # what the source can be
     ids: tuple[str, ...]  # the source's properties the value can equal
     field: str | None = None  # inside an object property (restoreToPointInTime)
+    native_only: bool = False  # only an aws-native resource can have it (not read on the others)
 
 
 # Per type, the properties through which it takes its data from a source (first one set wins).
@@ -71,8 +72,8 @@ SOURCES: Final[dict[str, tuple[SourceProp, ...]]] = {
         SourceProp("snapshotIdentifier", RESTORE, _SNAPSHOTS, _SNAPSHOT_IDS),
         SourceProp("restoreToPointInTime", RESTORE, (INSTANCE,), _INSTANCE_IDS, "sourceDbInstanceIdentifier"),
         # aws-native only: an instance restored from a Multi-AZ DB cluster snapshot, or replicating one.
-        SourceProp("dbClusterSnapshotIdentifier", RESTORE, _CLUSTER_SNAPSHOTS, _CLUSTER_SNAPSHOT_IDS),
-        SourceProp("sourceDbClusterIdentifier", REPLICA, (CLUSTER,), _CLUSTER_IDS),
+        SourceProp("dbClusterSnapshotIdentifier", RESTORE, _CLUSTER_SNAPSHOTS, _CLUSTER_SNAPSHOT_IDS, native_only=True),
+        SourceProp("sourceDbClusterIdentifier", REPLICA, (CLUSTER,), _CLUSTER_IDS, native_only=True),
     ),
     CLUSTER: (
         # An Aurora read replica of a cluster, or of an RDS for MySQL/PostgreSQL instance.
@@ -94,18 +95,25 @@ SOURCES: Final[dict[str, tuple[SourceProp, ...]]] = {
 INHERITING_TYPES: Final = tuple(SOURCES)
 
 
+_CLASSIC_SOURCES: Final = {t: tuple(s for s in props if not s.native_only) for t, props in SOURCES.items()}
+
+
+def specs(resource: Resource) -> tuple[SourceProp, ...]:
+    """The properties through which this resource can name a source."""
+    return (SOURCES if resource.native_type is not None else _CLASSIC_SOURCES).get(resource.type, ())
+
+
 def inherits(resource: Resource) -> bool:
     """Whether its own properties name a source it takes its data (and encryption) from."""
-    return any(resource.props.has(spec.prop) for spec in SOURCES.get(resource.type, ()))
+    return any(resource.props.has(spec.prop) for spec in specs(resource))
 
 
 def replicates(resource: Resource) -> bool:
     """Whether its own properties make it a read replica."""
-    return any(resource.props.has(spec.prop) for spec in SOURCES.get(resource.type, ()) if spec.kind == REPLICA)
+    return any(resource.props.has(spec.prop) for spec in specs(resource) if spec.kind == REPLICA)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     kind: str
     prop: str
     value: Any  # the literal naming the source, UNKNOWN, or None
@@ -115,7 +123,10 @@ class Source:
 def _value(resource: Resource, spec: SourceProp) -> Any:
     if spec.field is None:
         return resource.props.text(spec.prop)
-    block = plain(resource.props.get(spec.prop))
+    block = resource.props.get(spec.prop)
+    if block is None:
+        return None
+    block = plain(block)
     if block is UNKNOWN:
         return UNKNOWN
     # The SDKs send a MaxItems=1 block as an object; accept a one-element list as well.
@@ -125,24 +136,27 @@ def _value(resource: Resource, spec: SourceProp) -> Any:
 
 
 def _find_source(stack: Stack, resource: Resource) -> Source | None:
-    for spec in SOURCES.get(resource.type, ()):
+    for spec in specs(resource):
         value = _value(resource, spec)
+        if value is None:
+            continue  # a property wired from a source is set too (at preview, to an unknown)
         wired = [r for r in resource.deps(spec.prop) if r.type in spec.types]
-        if value is None and not wired:
-            continue
         found = wired[0] if wired else stack.find(spec.types, value, *spec.ids)
         return Source(spec.kind, spec.prop, value, found)
     return None
 
 
-def _sources(stack: Stack) -> dict[str, Source | None]:
-    return {r.urn: _find_source(stack, r) for r in stack.of(*INHERITING_TYPES)}
+def _no_sources_yet(_stack: Stack) -> dict[str, Source | None]:
+    return {}
 
 
 def source_of(stack: Stack, resource: Resource) -> Source | None:
-    """The source ``resource`` takes its data from. All sources are resolved once per stack:
-    O(n) ``Stack.find`` lookups for n inheriting resources."""
-    return stack.memo("sources", _sources).get(resource.urn)
+    """The source ``resource`` takes its data from, resolved once per resource and call: its
+    dependencies, or one indexed ``Stack.find``. O(1) amortised, O(n) over the stack."""
+    found = stack.memo("sources", _no_sources_yet)
+    if resource.urn not in found:
+        found[resource.urn] = _find_source(stack, resource)
+    return found[resource.urn]
 
 
 def same_region(resource: Resource, source: Source) -> bool | None:
@@ -160,8 +174,7 @@ def same_region(resource: Resource, source: Source) -> bool | None:
 UNENCRYPTED, AWS_MANAGED, CUSTOMER_MANAGED, UNDECIDED = "unencrypted", "aws-managed", "customer-managed", "undecided"
 
 
-@dataclass(frozen=True)
-class Protection:
+class Protection(NamedTuple):
     state: str  # one of UNENCRYPTED, AWS_MANAGED, CUSTOMER_MANAGED, UNDECIDED
     key: KeyRef | None = None  # the customer managed key, when that is the state
     decided_by: Resource | None = None  # the resource whose own settings decided it
@@ -198,17 +211,18 @@ def _chosen(resource: Resource) -> Protection:
     if resource.type == GLOBAL_CLUSTER:
         return _UNDECIDED  # each member cluster names its own key
     if key is None:
-        named = key_ref(resource, "kmsKeyId")
-        # Encrypted with no key named: AWS uses aws/rds, unless the key is still to be decided.
-        return Protection(AWS_MANAGED, None, resource) if named is None or named.computed else _UNDECIDED
+        return Protection(AWS_MANAGED, None, resource)  # encrypted, no key named: AWS uses aws/rds
     return _from_key(key, resource)
 
 
+_COPIES: Final = (SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY)
 # Where naming a key of its own re-keys the data (an instance restore cannot name one).
 _REKEYS: Final = frozenset({COPY, REPLICA})
 
 
 def _protection(stack: Stack, resource: Resource) -> Protection:
+    if resource.type in _COPIES and (own := _own_key(resource)) is not None:
+        return _from_key(own, resource)  # a copy that names a key is encrypted with it, whatever its source
     source = source_of(stack, resource)
     if source is None:
         return _chosen(resource) if resource.type in (INSTANCE, CLUSTER, GLOBAL_CLUSTER) else _UNDECIDED

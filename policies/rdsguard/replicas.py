@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from .key_usage import KEY_PROPS, RDS_ENCRYPTION_DOC, KeyProp, cross_region_copy
+from .key_usage import RDS_ENCRYPTION_DOC, KeyProp, cross_region_copy, key_props
 from .keyrefs import KeyRef, key_ref
 from .kms_keys import RDS_SPEC, RDS_USAGE, key_spec, symmetric_encryption
 from .lineage import COPY, REPLICA, UNDECIDED, UNENCRYPTED, Source, protection, same_region, source_of
@@ -48,7 +49,7 @@ def _key_uses(stack: Stack) -> list[KeyUse]:
     # O(n): three key properties per keyed resource, each resolved through its own dependencies.
     uses = []
     for resource in stack.of(*KEYED_TYPES):
-        for prop in KEY_PROPS:
+        for prop in key_props(resource):
             ref = key_ref(resource, prop.prop)
             if ref is not None:
                 uses.append(KeyUse(resource, prop, ref))
@@ -223,18 +224,17 @@ def _aliases_by_target(stack: Stack) -> dict[str, list[Resource]]:
     return index
 
 
-def _alias_names(alias: Resource, approved: set[str]) -> set[str]:
+def _alias_names(alias: Resource, approved_arns: dict[str, set[str]]) -> set[str]:
+    """The alias's name and ARN; while its ARN is unknown (not created yet), also the approved
+    alias ARNs of that name (``approved_arns``: alias name -> approved alias ARNs)."""
     name, arn = alias.props.text("name"), alias.props.text("arn")
     names = {n for n in (name, arn) if isinstance(n, str)}
     if isinstance(name, str) and not isinstance(arn, str):
-        # Its ARN is known only once created: until then an approved alias ARN of that name counts.
-        names.update(
-            a for a in approved if parse_key_id(a).kind == "alias-arn" and f"alias/{parse_key_id(a).name}" == name
-        )
+        names |= approved_arns.get(name, set())
     return names
 
 
-def _names(stack: Stack, use: KeyUse, approved: set[str]) -> set[str]:
+def _names(stack: Stack, use: KeyUse, approved_arns: dict[str, set[str]]) -> set[str]:
     """Every identifier under which an approved-keys list could name this key: its ARN, and the
     names and ARNs of the aliases the pack can see target it (an Alias in the stack, created or
     read with ``aws.kms.Alias.get``, wired to the key or naming its ARN)."""
@@ -249,9 +249,16 @@ def _names(stack: Stack, use: KeyUse, approved: set[str]) -> set[str]:
     aliases = {a.urn: a for target in targets for a in by_target.get(target, ())}
     if ref.alias is not None:
         aliases[ref.alias.urn] = ref.alias
+    known = stack.memo("alias_names", _nothing_yet)
     for alias in aliases.values():
-        names |= _alias_names(alias, approved)
+        if alias.urn not in known:  # each alias's names once per call, however many keys it names
+            known[alias.urn] = _alias_names(alias, approved_arns)
+        names |= known[alias.urn]
     return names
+
+
+def _nothing_yet(_stack: Stack) -> dict[str, set[str]]:
+    return {}
 
 
 def approved_key(stack: Stack, settings: Settings) -> Iterator[tuple[Resource, str]]:
@@ -260,10 +267,19 @@ def approved_key(stack: Stack, settings: Settings) -> Iterator[tuple[Resource, s
         return
     approved = set(settings.approved_keys)
     names_aliases = any(parse_key_id(a).is_alias for a in approved)
+    approved_arns: dict[str, set[str]] = {}  # alias name -> the approved alias ARNs of that name
+    for entry in approved:
+        if (parsed := parse_key_id(entry)).kind == "alias-arn":
+            approved_arns.setdefault(f"alias/{parsed.name}", set()).add(entry)
+    names_of: dict[tuple[Any, str | None, str | None], set[str]] = {}
     for use in key_uses(stack):
         if use.ref.computed:
             continue
-        names = _names(stack, use, approved)
+        ref = use.ref
+        same_key = (ref.value, ref.key.urn if ref.key else None, ref.alias.urn if ref.alias else None)
+        if same_key not in names_of:  # uses of one key share its names: one lookup per key
+            names_of[same_key] = _names(stack, use, approved_arns)
+        names = names_of[same_key]
         # A stack key whose ARN is unknown yet can still be approved through an alias.
         if not names & approved and (names or use.ref.key is not None):
             hint = (
