@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .props import UNKNOWN, plain
 
@@ -52,8 +51,7 @@ ACCOUNT_KEYS: Final = frozenset({"kms:calleraccount", "aws:principalaccount"})
 _EQUALITY: Final = frozenset({"stringequals", "stringequalsignorecase", "arnequals", "stringlike", "arnlike"})
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """A key policy as KMS would read it. ``problem`` says why it cannot be read."""
 
     statements: tuple[Mapping[str, Any], ...] = ()

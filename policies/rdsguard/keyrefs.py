@@ -7,15 +7,13 @@ identified by the key resource's URN, by the ARN, or both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .props import UNKNOWN, arn_region, parse_key_id
 from .rule import ALIAS, KEY_POLICY, KEYS, Resource, Stack
 
 
-@dataclass(frozen=True)
-class KeyRef:
+class KeyRef(NamedTuple):  # a tuple: stack rules make thousands per call
     value: Any  # the literal (str), UNKNOWN, or None when absent
     key: Resource | None  # the aws:kms key resource it came from
     alias: Resource | None  # the aws:kms/alias resource it came from, if any

@@ -270,11 +270,11 @@ def _fix(resource: Resource, kind: str) -> str:
 def inherited_encryption(stack: Stack, _settings: Settings) -> Iterator[tuple[Resource, str]]:
     """O(n): one pass over inheriting resources; sources and protections come from memoised
     per-stack indexes (``source_of``, ``protection``)."""
-    for resource in stack.of(*INHERITING_TYPES):
+    # A snapshot of unencrypted data is the first step of encrypting it (snapshot, encrypted copy,
+    # restore): only what is made from it without a key of its own is reported.
+    for resource in stack.of(*_MADE_FROM_DATA):
         source = source_of(stack, resource)
-        # A snapshot of unencrypted data is the first step of encrypting it (snapshot, encrypted
-        # copy, restore): only what is made from it without a key of its own is reported.
-        if source is None or source.resource is None or source.kind == SNAPSHOT_OF:
+        if source is None or source.resource is None:
             continue
         stated = resource.props.bool("storageEncrypted")
         if stated is False or (source.kind == REPLICA and stated is True):
@@ -293,11 +293,13 @@ def inherited_encryption(stack: Stack, _settings: Settings) -> Iterator[tuple[Re
         )
 
 
+_MADE_FROM_DATA: Final = (INSTANCE, CLUSTER, GLOBAL_CLUSTER, SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY, BACKUP_REPLICATION)
+
 RULES = (
     Rule(
         id="rds-inherited-encryption",
         policy=PLACEMENT,
-        types=(INSTANCE, CLUSTER, GLOBAL_CLUSTER, SNAPSHOT_COPY, CLUSTER_SNAPSHOT_COPY, BACKUP_REPLICATION),
+        types=_MADE_FROM_DATA,
         summary="A replica, restore or snapshot copy whose source is in the stack is judged by the data "
         "it receives: a source that is unencrypted or on aws/rds makes it so too (unless a copy or "
         "cluster restore names its own customer managed key).",

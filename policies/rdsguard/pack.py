@@ -270,7 +270,8 @@ def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
     for view, urns in resources:
         if urns is not None:
             view.deps = linker(urns)
-        view = native.adapt(view)  # after linking: its dependencies are read under its own names
+        if view.type in native.SHAPES:  # after linking: its dependencies are read under its own names
+            view = native.adapt(view)
         views[view.urn] = view
     stack = Stack(views.values())
     stack.by_urn = views  # the same mapping, now released with the stack
