@@ -120,3 +120,14 @@ def test_catalogue_row_ends_with_the_rules_controls_and_the_note_is_listed():
         assert row.endswith(f"| {', '.join(rule.controls) or 'none'} |"), rule.id
         if rule.controls_note:
             assert f"- `{rule.id}`: {rule.controls_note}\n" in DOC, rule.id
+
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+DEFAULT_LEVELS = {policy.name: policy.enforcement_level.value for policy in build_policies()}
+
+
+def test_the_readme_lists_every_rule_once_at_its_default_level():
+    section = README.split("## Policy pack rules", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| `")]
+    listed = [(cells[1].strip().strip("`"), cells[2].strip()) for cells in rows]
+    assert sorted(listed) == sorted((rule.id, DEFAULT_LEVELS[rule.policy]) for rule in RULES)
