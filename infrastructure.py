@@ -118,9 +118,16 @@ class Stack:
             "identifier": self.identifier,
             "subnet_ids": config.subnet_ids,
             "vpc_security_group_ids": config.security_group_ids,
+            "password_mode": config.db_password_mode,
+            **self.member_settings(),
+        }
+
+    def member_settings(self) -> dict[str, Any]:
+        """What every database of the stack takes from it: an instance, a cluster, a global database's."""
+        config = self.config
+        return {
             "db_name": config.db_name,
             "master_username": config.db_master_username,
-            "password_mode": config.db_password_mode,
             "password_version": config.db_password_version,
             "backup_retention_days": config.db_backup_retention_days,
             "deletion_protection": config.db_deletion_protection,
@@ -165,14 +172,7 @@ class Stack:
                 "secondary_kms_key_arn": dr_key_arn,
                 "secondary_subnet_ids": config.dr_subnet_ids,
                 "secondary_vpc_security_group_ids": config.dr_security_group_ids,
-                "db_name": config.db_name,
-                "master_username": config.db_master_username,
-                "password_version": config.db_password_version,
-                "backup_retention_days": config.db_backup_retention_days,
-                "deletion_protection": config.db_deletion_protection,
-                "apply_immediately": config.db_apply_immediately,
-                "final_snapshot": config.db_final_snapshot,
-                "tags": self.tags,
+                **self.member_settings(),
             },
             opts=self.data_options,
         )

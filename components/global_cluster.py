@@ -73,6 +73,12 @@ class EncryptedGlobalClusterArgs(TypedDict):
     """With `instanceClass` db.serverless: the least capacity of every instance in ACUs (see EncryptedCluster). Defaults to 0.5."""
     serverless_max_capacity: NotRequired[float]
     """With `instanceClass` db.serverless: the most capacity of every instance in ACUs (see EncryptedCluster). Defaults to 16."""
+    performance_insights: NotRequired[bool]
+    """Turn on Performance Insights on every instance, each cluster's on its own region's key. Defaults to false."""
+    performance_insights_retention_days: NotRequired[int]
+    """Performance Insights retention: 7, a multiple of 31 up to 713, or 731. Defaults to 7."""
+    log_exports: NotRequired[Sequence[str]]
+    """Log types both clusters publish to CloudWatch Logs, such as postgresql for aurora-postgresql."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Tags for every resource."""
 
@@ -153,6 +159,9 @@ class EncryptedGlobalCluster(pulumi.ComponentResource):
                     "backup_retention_days",
                     "deletion_protection",
                     "final_snapshot",
+                    "performance_insights",
+                    "performance_insights_retention_days",
+                    "log_exports",
                     "serverless_min_capacity",
                     "serverless_max_capacity",
                     "tags",

@@ -133,7 +133,12 @@ VALUES: dict[str, Any] = {
 OVERRIDES: dict[str, dict[str, Any]] = {
     # The capacity range goes with Aurora Serverless v2 instances.
     "EncryptedCluster": {"engine": "aurora-postgresql", "instanceClass": "db.serverless", "logExports": ["postgresql"]},
-    "EncryptedGlobalCluster": {"engine": "aurora-postgresql", "instanceClass": "db.serverless", "identifier": "orders"},
+    "EncryptedGlobalCluster": {
+        "engine": "aurora-postgresql",
+        "instanceClass": "db.serverless",
+        "identifier": "orders",
+        "logExports": ["postgresql"],
+    },
     # Every input at once makes a cross-region replica: a key, subnets and groups of its region.
     "EncryptedReadReplica": {
         "region": "us-west-2",

@@ -352,3 +352,27 @@ def test_aurora_clusters_keep_the_password_mode_the_stack_chooses(deploy):
     )
     cluster = run.one(CLUSTER).inputs
     assert "manageMasterUserPassword" not in cluster and "masterPasswordWo" in cluster
+
+
+def test_a_global_database_takes_the_stack_insights_and_log_settings_in_both_regions(deploy):
+    run = deploy(
+        "prod",
+        {
+            "encrypted-rds:dbEngine": "aurora-postgresql",
+            "encrypted-rds:dbEngineVersion": "16.4",
+            "encrypted-rds:dbLogExports": ["postgresql"],
+            "encrypted-rds:sameRegionReplicas": 0,
+            "encrypted-rds:drAutomatedBackups": False,
+            "encrypted-rds:drSnapshotCopy": False,
+            "encrypted-rds:backupAccountIds": [],
+        },
+    )
+    keys = {r.name: r.outputs["arn"] for r in run.of_type(KEY)}
+    for cluster in run.of_type(CLUSTER):
+        assert cluster.inputs["enabledCloudwatchLogsExports"] == ["postgresql"], cluster.name
+    for instance in run.of_type(CLUSTER_INSTANCE):
+        key = keys["dr-key-key" if instance.name.startswith("database-secondary") else "rds-key-key"]
+        assert (instance.inputs["performanceInsightsEnabled"], instance.inputs["performanceInsightsKmsKeyId"]) == (
+            True,
+            key,
+        )
