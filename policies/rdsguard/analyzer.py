@@ -24,7 +24,8 @@ its value fails closed with a "could not be evaluated" violation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any, Final
 
 from google.protobuf import json_format
@@ -33,7 +34,7 @@ from pulumi_policy import EnforcementLevel, PolicyPack
 from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 
-from .pack import Dependencies, ResourceRules, StackRules, linked_stack
+from .pack import ResourceRules, StackRules, linked_stack
 from .props import UNKNOWN, UNKNOWN_SENTINELS, Props
 from .rule import Resource, Stack
 
@@ -103,33 +104,48 @@ class WireProps(Props):
         return {name: decode(value) for name, value in self._fields.items()}
 
 
-def request_view(request: Any) -> Resource:
-    """The rules' view of an ``AnalyzeRequest`` or an ``AnalyzerResource``."""
+def request_view(request: Any, provider: Props | None = None) -> Resource:
+    """The rules' view of an ``AnalyzeRequest`` or an ``AnalyzerResource`` (``provider``: a view
+    of its provider's properties already made, else one is made from the request)."""
+    if provider is None and request.HasField("provider"):
+        provider = WireProps(request.provider.properties)
     return Resource(
-        request.urn,
-        request.type,
-        request.name,
-        WireProps(request.properties),
-        request.options.protect,
-        WireProps(request.provider.properties) if request.HasField("provider") else None,
+        request.urn, request.type, request.name, WireProps(request.properties), request.options.protect, provider
     )
 
 
-def _dependencies(resource: Any) -> Dependencies:
-    entries = resource.propertyDependencies
-    if not entries:
+def _urns(entries: Any, prop: str) -> Iterable[str]:
+    entry = entries.get(prop)
+    return entry.urns if entry is not None else ()
+
+
+def _provider_view(resource: Any, seen: dict[str, tuple[Any, WireProps]]) -> WireProps | None:
+    """One view per provider: the request repeats a provider's properties with each of its
+    resources, so resources of one provider share the view (and what it decoded) when the
+    properties are equal, as they are within one request."""
+    if not resource.HasField("provider"):
         return None
-
-    def urns(prop: str) -> Any:
-        entry = entries.get(prop)
-        return entry.urns if entry is not None else ()
-
-    return urns
+    provider = resource.provider
+    known = seen.get(provider.urn)
+    if known is None or known[0] != provider.properties:
+        known = seen[provider.urn] = (provider.properties, WireProps(provider.properties))
+    return known[1]
 
 
 def request_stack(request: analyzer_pb2.AnalyzeStackRequest, types: frozenset[str]) -> Stack:
     """The resources of ``types``, viewed and linked; the others are never decoded."""
-    return linked_stack((request_view(r), _dependencies(r)) for r in request.resources if r.type in types)
+    providers: dict[str, tuple[Any, WireProps]] = {}
+    views = []
+    for resource in request.resources:
+        if resource.type in types:
+            entries = resource.propertyDependencies
+            views.append(
+                (
+                    request_view(resource, _provider_view(resource, providers)),
+                    partial(_urns, entries) if entries else None,
+                )
+            )
+    return linked_stack(views)
 
 
 class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]

@@ -55,18 +55,23 @@ class KeyRef(NamedTuple):  # a tuple: stack rules make thousands per call
 
 
 def key_ref(resource: Resource, prop: str) -> KeyRef | None:
-    """The key ``prop`` names, or ``None`` when the property is absent."""
+    """The key ``prop`` names, or ``None`` when the property is absent. O(1): the property and
+    the resources its value came from (for an alias, the key it targets)."""
     value = resource.props.text(prop)
     sources = resource.deps(prop)
-    if value is None and not sources:
-        return None  # the common case: stack rules ask every keyed resource for every key property
-    key = next((r for r in sources if r.type in KEYS), None)
-    alias = next((r for r in sources if r.type == ALIAS), None)
+    if not sources:  # the common case: stack rules ask every keyed resource for every key property
+        return None if value is None else KeyRef(value, None, None, False)
+    key = alias = None
+    for source in sources:  # the first key and the first alias it came from
+        if key is None and source.type in KEYS:
+            key = source
+        elif alias is None and source.type == ALIAS:
+            alias = source
     if key is None and alias is not None:
         key = next((r for r in alias.deps("targetKeyId") if r.type in KEYS), None)
     if value is None and key is None and alias is None:
         return None
-    return KeyRef(value, key, alias, bool(sources))
+    return KeyRef(value, key, alias, True)
 
 
 def _policies_by_key(stack: Stack) -> dict[str, Resource]:

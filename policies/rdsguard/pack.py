@@ -12,6 +12,7 @@ it decoded, the pack's Analyzer directly with properties decoded as the rules re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -246,30 +247,26 @@ def _elsewhere(urn: str) -> Resource:
     return Resource(urn, type_, name, Props(None))
 
 
+def follow(views: Mapping[str, Resource], urns: Callable[[str], Iterable[str]], prop: str) -> tuple[Resource, ...]:
+    """The views ``prop``'s value came from. A resource of a type no rule reads stays in as a bare
+    view: that a value came from something (a stack reference, a parameter) says it is not unset."""
+    found = urns(prop)
+    return tuple(views.get(urn) or _elsewhere(urn) for urn in found) if found else ()
+
+
 def linked_stack(resources: Iterable[tuple[Resource, Dependencies]]) -> Stack:
-    """The views, each ``deps`` resolving its property dependencies to the other views (a URN
-    seen twice keeps its first place and its last view, as the SDK resolves it).
+    """The views, each ``deps`` resolving its property dependencies to the other views when a rule
+    follows one (a URN seen twice keeps its first place and its last view, as the SDK resolves it).
+    A view's link is one ``partial`` over the shared URN index, not a closure and cache of its own:
+    rules follow a property about once, and a large stack holds thousands of views.
 
     Views and the stack's URN index refer to each other, so use the stack as a context manager:
     leaving it unlinks them, and the request they read is freed when the call ends rather than
     at the next cyclic garbage collection (each call would otherwise hold a request's memory)."""
     views: dict[str, Resource] = {}
-
-    def linker(urns: Callable[[str], Iterable[str]]) -> Callable[[str], list[Resource]]:
-        resolved: dict[str, list[Resource]] = {}  # rules follow the same properties repeatedly
-
-        def deps(prop: str) -> list[Resource]:
-            if prop not in resolved:
-                # A resource of a type no rule reads stays in the list as a bare view: that a
-                # value came from something (a stack reference, a parameter) says it is not unset.
-                resolved[prop] = [views.get(urn) or _elsewhere(urn) for urn in urns(prop)]
-            return list(resolved[prop])
-
-        return deps
-
     for view, urns in resources:
         if urns is not None:
-            view.deps = linker(urns)
+            view.deps = partial(follow, views, urns)
         if view.type in native.SHAPES:  # after linking: its dependencies are read under its own names
             view = native.adapt(view)
         views[view.urn] = view

@@ -8,7 +8,7 @@ starts with ``[rule-id]`` so the rule stays visible wherever the engine shows th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -92,7 +92,7 @@ class Resource:
         props: Props,
         protect: bool = False,
         provider: Props | None = None,
-        deps: Callable[[str], list[Resource]] | None = None,
+        deps: Callable[[str], Sequence[Resource]] | None = None,
         native_type: str | None = None,
     ) -> None:
         self.urn = urn
@@ -129,8 +129,8 @@ class _Unread:
 _UNREAD: Final = _Unread()
 
 
-def _no_deps(_prop: str) -> list[Resource]:
-    return []
+def _no_deps(_prop: str) -> tuple[Resource, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
