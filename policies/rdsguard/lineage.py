@@ -113,6 +113,9 @@ def replicates(resource: Resource) -> bool:
     return any(resource.props.has(spec.prop) for spec in specs(resource) if spec.kind == REPLICA)
 
 
+_UNRESOLVED: Final = object()
+
+
 class Source(NamedTuple):
     kind: str
     prop: str
@@ -146,17 +149,18 @@ def _find_source(stack: Stack, resource: Resource) -> Source | None:
     return None
 
 
-def _no_sources_yet(_stack: Stack) -> dict[str, Source | None]:
+def _no_sources_yet(_stack: Stack) -> dict[Resource, Source | None]:
     return {}
 
 
 def source_of(stack: Stack, resource: Resource) -> Source | None:
     """The source ``resource`` takes its data from, resolved once per resource and call: its
     dependencies, or one indexed ``Stack.find``. O(1) amortised, O(n) over the stack."""
-    found = stack.memo("sources", _no_sources_yet)
-    if resource.urn not in found:
-        found[resource.urn] = _find_source(stack, resource)
-    return found[resource.urn]
+    found = stack.memo("sources", _no_sources_yet)  # by view, not URN: no string to hash or compare
+    source = found.get(resource, _UNRESOLVED)
+    if source is _UNRESOLVED:
+        source = found[resource] = _find_source(stack, resource)
+    return source
 
 
 def same_region(resource: Resource, source: Source) -> bool | None:
@@ -235,18 +239,19 @@ def _protection(stack: Stack, resource: Resource) -> Protection:
     return upstream
 
 
-def _protections(_stack: Stack) -> dict[str, Protection]:
+def _protections(_stack: Stack) -> dict[Resource, Protection]:
     return {}
 
 
 def protection(stack: Stack, resource: Resource) -> Protection:
     """How ``resource``'s data is encrypted, following sources through the stack. Memoised per
     stack, so following every chain costs O(n) in total; a cycle reads as undecided."""
-    known: dict[str, Protection] = stack.memo("protection", _protections)
-    if resource.urn not in known:
-        known[resource.urn] = _UNDECIDED  # guards against cycles while this one is computed
-        known[resource.urn] = _protection(stack, resource)
-    return known[resource.urn]
+    known: dict[Resource, Protection] = stack.memo("protection", _protections)
+    found = known.get(resource)
+    if found is None:
+        known[resource] = _UNDECIDED  # guards against cycles while this one is computed
+        found = known[resource] = _protection(stack, resource)
+    return found
 
 
 # --- rds-inherited-encryption ----------------------------------------------------------------------

@@ -8,8 +8,7 @@ are reported only when both regions are provable; everything else abstains.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .key_usage import RDS_ENCRYPTION_DOC, KeyProp, cross_region_copy, key_props
 from .keyrefs import KeyRef, key_ref
@@ -38,8 +37,7 @@ KEYED_TYPES = (INSTANCE, CLUSTER, CLUSTER_INSTANCE, *COPIES, BACKUP_REPLICATION)
 REPLICA_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html"
 
 
-@dataclass(frozen=True)
-class KeyUse:
+class KeyUse(NamedTuple):  # tuples: a large stack makes thousands per call
     resource: Resource
     prop: KeyProp
     ref: KeyRef
@@ -60,8 +58,7 @@ def key_uses(stack: Stack) -> list[KeyUse]:
     return stack.memo("key_uses", _key_uses)
 
 
-@dataclass(frozen=True)
-class Replication:
+class Replication(NamedTuple):
     replica: Resource  # a read replica, or a snapshot copy
     source: Source
     same_region: bool | None  # None: not provable

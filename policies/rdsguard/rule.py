@@ -309,12 +309,13 @@ class Stack:
     is O(n) over the stack, not O(n²). Indexes live as long as the ``Stack``: one AnalyzeStack call.
     """
 
-    __slots__ = ("_memo", "by_type", "by_urn")
+    __slots__ = ("_found", "_memo", "by_type", "by_urn")
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.by_urn: dict[str, Resource] = {}
         self.by_type: dict[str, list[Resource]] = {}
         self._memo: dict[Any, Any] = {}
+        self._found: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, Resource]] = {}
         for resource in resources:
             self.by_urn[resource.urn] = resource
             self.by_type.setdefault(resource.type, []).append(resource)
@@ -327,6 +328,7 @@ class Stack:
         self.by_urn.clear()
         self.by_type.clear()
         self._memo.clear()
+        self._found.clear()
 
     def of(self, *types: str) -> Iterable[Resource]:
         for type_ in types:
@@ -347,7 +349,9 @@ class Stack:
         identifier or arn) holds ``value``. O(1) after an O(n) index of those types and props."""
         if not isinstance(value, str) or not value:
             return None
-        index: dict[str, Resource] = self.memo(("find", types, props), lambda _: self._values(types, props))
+        index = self._found.get((types, props))
+        if index is None:
+            index = self._found[types, props] = self._values(types, props)
         return index.get(value)
 
     def _values(self, types: tuple[str, ...], props: tuple[str, ...]) -> dict[str, Resource]:
