@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-from .keyrefs import KeyRef, key_ref
+from .keyrefs import KeyRef, storage_key
 from .props import UNKNOWN, arn_region, known, parse_key_id, plain
 from .rule import (
     BACKUP_REPLICATION,
@@ -193,9 +193,9 @@ class Protection(NamedTuple):
 _UNDECIDED: Final = Protection(UNDECIDED)
 
 
-def _own_key(resource: Resource) -> KeyRef | None:
+def _own_key(stack: Stack, resource: Resource) -> KeyRef | None:
     """The key the resource names itself; ``None`` if it names none (or leaves it to AWS)."""
-    ref = key_ref(resource, "kmsKeyId")
+    ref = storage_key(stack, resource)
     return None if ref is None or ref.computed else ref
 
 
@@ -205,9 +205,9 @@ def _from_key(ref: KeyRef, resource: Resource) -> Protection:
     return Protection(CUSTOMER_MANAGED, ref, resource)
 
 
-def _chosen(resource: Resource) -> Protection:
+def _chosen(stack: Stack, resource: Resource) -> Protection:
     """A database that chooses its own encryption."""
-    encrypted, key = resource.props.bool("storageEncrypted"), _own_key(resource)
+    encrypted, key = resource.props.bool("storageEncrypted"), _own_key(stack, resource)
     if encrypted is UNKNOWN:
         return _UNDECIDED
     if encrypted is False or (encrypted is None and key is None):
@@ -225,15 +225,15 @@ _REKEYS: Final = frozenset({COPY, REPLICA})
 
 
 def _protection(stack: Stack, resource: Resource) -> Protection:
-    if resource.type in _COPIES and (own := _own_key(resource)) is not None:
+    if resource.type in _COPIES and (own := _own_key(stack, resource)) is not None:
         return _from_key(own, resource)  # a copy that names a key is encrypted with it, whatever its source
     source = source_of(stack, resource)
     if source is None:
-        return _chosen(resource) if resource.type in (INSTANCE, CLUSTER, GLOBAL_CLUSTER) else _UNDECIDED
+        return _chosen(stack, resource) if resource.type in (INSTANCE, CLUSTER, GLOBAL_CLUSTER) else _UNDECIDED
     upstream = protection(stack, source.resource) if source.resource is not None else _UNDECIDED
     if source.kind == REPLICA and upstream.state == UNENCRYPTED:
         return upstream  # RDS cannot encrypt a replica of unencrypted data
-    own = _own_key(resource)
+    own = _own_key(stack, resource)
     if own is not None and (source.kind in _REKEYS or resource.type == CLUSTER):
         return _from_key(own, resource)
     return upstream

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from .key_usage import RDS_ENCRYPTION_DOC, KeyProp, cross_region_copy, key_props
-from .keyrefs import KeyRef, key_ref
+from .key_usage import RDS_ENCRYPTION_DOC, STORAGE_KEY, KeyProp, cross_region_copy, key_props
+from .keyrefs import KeyRef, key_ref, storage_key
 from .kms_keys import RDS_SPEC, RDS_USAGE, key_spec, symmetric_encryption
 from .lineage import COPY, REPLICA, UNDECIDED, UNENCRYPTED, Source, protection, same_region, source_of
 from .props import parse_key_id
@@ -48,7 +48,7 @@ def _key_uses(stack: Stack) -> list[KeyUse]:
     uses = []
     for resource in stack.of(*KEYED_TYPES):
         for prop in key_props(resource):
-            ref = key_ref(resource, prop.prop)
+            ref = storage_key(stack, resource) if prop is STORAGE_KEY else key_ref(resource, prop.prop)
             if ref is not None:
                 uses.append(KeyUse(resource, prop, ref))
     return uses
@@ -89,7 +89,7 @@ def same_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tuple
         source = rep.source.resource
         if rep.same_region is not True or source is None or rep.source.kind != REPLICA:
             continue
-        mine = key_ref(rep.replica, "kmsKeyId")
+        mine = storage_key(stack, rep.replica)
         if mine is None or mine.computed:
             continue
         theirs = protection(stack, source)
@@ -117,7 +117,7 @@ def cross_region_replica_key(stack: Stack, _settings: Settings) -> Iterator[tupl
         source = rep.source.resource
         if source is not None and protection(stack, source).state == UNENCRYPTED:
             continue  # copies of unencrypted data are reported by rds-inherited-encryption
-        mine = key_ref(rep.replica, "kmsKeyId")
+        mine = storage_key(stack, rep.replica)
         if mine is None or mine.computed:
             what = "replica" if rep.source.kind == REPLICA else "snapshot copy"
             yield (
@@ -142,7 +142,7 @@ def replica_encryption_matches(stack: Stack, _settings: Settings) -> Iterator[tu
             continue
         unencrypted = state == UNENCRYPTED
         replica = rep.replica.props.bool("storageEncrypted")
-        ref = key_ref(rep.replica, "kmsKeyId")
+        ref = storage_key(stack, rep.replica)
         keyed = ref is not None and not ref.computed
         if isinstance(replica, bool) and replica == unencrypted:
             made = "encrypted" if replica else "unencrypted"
