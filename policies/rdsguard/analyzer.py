@@ -24,7 +24,9 @@ its value fails closed with a "could not be evaluated" violation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, Final
 
@@ -148,6 +150,22 @@ def request_stack(request: analyzer_pb2.AnalyzeStackRequest, types: frozenset[st
     return linked_stack(views)
 
 
+@contextmanager
+def collections_paused() -> Iterator[None]:
+    """No cyclic garbage collection within: everything an AnalyzeStack call allocates (views,
+    indexes, memos) lives until the call ends, and leaving the stack unlinks it for reference
+    counting to free. A collection inside the call would scan all of it and free nothing; a
+    20,000-resource stack triggered about 120 collections per call, one of them full (14 % of
+    the call, 6 % at 1,000 resources). Collections resume, with their counts, afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
     """The SDK's Analyzer servicer, answering for :class:`ResourceRules` and :class:`StackRules`
     from lazily decoded views (any other policy in the pack: the SDK answers everything)."""
@@ -190,13 +208,14 @@ class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
         urn = request.resources[0].urn if request.resources else ""
-        for policy in self._policies:
-            level = self._level(policy) if isinstance(policy, StackRules) else None
-            if level is None:
-                continue
-            report = self._report(response, policy, level)
-            with request_stack(request, policy.types) as stack:
-                policy.judge(stack, urn, self._get_policy_config(policy.name), report)
+        with collections_paused():
+            for policy in self._policies:
+                level = self._level(policy) if isinstance(policy, StackRules) else None
+                if level is None:
+                    continue
+                report = self._report(response, policy, level)
+                with request_stack(request, policy.types) as stack:
+                    policy.judge(stack, urn, self._get_policy_config(policy.name), report)
         return response
 
     def Remediate(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
