@@ -143,8 +143,8 @@ def _find_source(stack: Stack, resource: Resource) -> Source | None:
         value = _value(resource, spec)
         if value is None:
             continue  # a property wired from a source is set too (at preview, to an unknown)
-        wired = [r for r in resource.deps(spec.prop) if r.type in spec.types]
-        found = wired[0] if wired else stack.find(spec.types, value, *spec.ids)
+        wired = next((r for r in resource.deps(spec.prop) if r.type in spec.types), None)
+        found = wired or stack.find(spec.types, value, *spec.ids)
         return Source(spec.kind, spec.prop, value, found)
     return None
 

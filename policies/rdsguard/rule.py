@@ -303,8 +303,8 @@ class Rule:
 class Stack:
     """The ``AnalyzeStack`` resources the rules care about, with every lookup they make indexed.
 
-    Rules look resources up by property value (:meth:`find`) and by what depends on them
-    (:meth:`dependents`). Each distinct lookup builds its index on first use, in one pass over the
+    Rules look resources up by property value (:meth:`find`) and share what they derive
+    (:meth:`memo`). Each distinct lookup builds its index on first use, in one pass over the
     resources of its types, and answers in O(1) afterwards: a rule making one lookup per resource
     is O(n) over the stack, not O(n²). Indexes live as long as the ``Stack``: one AnalyzeStack call.
     """
@@ -361,19 +361,4 @@ class Stack:
                 value = resource.props.get(prop)
                 if isinstance(value, str):
                     index.setdefault(value, resource)
-        return index
-
-    def dependents(self, types: tuple[str, ...], prop: str, resource: Resource) -> list[Resource]:
-        """The resources of ``types`` whose ``prop`` came from ``resource`` (e.g. the aliases whose
-        ``targetKeyId`` is a key's), in stack order. O(1) after an O(n) index of their dependencies."""
-        index: dict[str, list[Resource]] = self.memo(
-            ("dependents", types, prop), lambda _: self._dependencies(types, prop)
-        )
-        return list(index.get(resource.urn, ()))
-
-    def _dependencies(self, types: tuple[str, ...], prop: str) -> dict[str, list[Resource]]:
-        index: dict[str, list[Resource]] = {}
-        for resource in self.of(*types):
-            for urn in dict.fromkeys(source.urn for source in resource.deps(prop)):
-                index.setdefault(urn, []).append(resource)
         return index

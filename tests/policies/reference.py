@@ -22,15 +22,10 @@ def scan_find(stack: Any, types: tuple[str, ...], value: Any, *props: str) -> An
     return None
 
 
-def scan_dependents(stack: Any, types: tuple[str, ...], prop: str, resource: Any) -> list[Any]:
-    return [r for r in stack.of(*types) if resource in r.deps(prop)]
-
-
 @contextmanager
 def linear_lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Within: every Stack lookup scans, and nothing is cached between rules."""
     with monkeypatch.context() as linear:
         linear.setattr(Stack, "find", scan_find)
-        linear.setattr(Stack, "dependents", scan_dependents)
         linear.setattr(Stack, "cached", lambda _stack, function, *args: function(*args))
         yield
