@@ -35,13 +35,14 @@ from pulumi_policy.version import VERSION as SDK_VERSION
 from benchmarks.program import markdown_table, write_into
 from benchmarks.stacks import approved_aliases, realistic_stack
 from offline.policy_gate import DEFAULT_PACK, PolicyPackProcess, providers_of
-from tests.policies.sdk_args import RULES
+from tests.policies.sdk_args import RULES, rdsguard
 from tests.policies.stack_fixtures import as_preview
 
 SIZES = (1000, 5000, 20000)
 PLACEMENT = "rds-key-placement"
-#: Resource types some rule of the pack judges.
-COVERED = frozenset(t for rule in RULES for t in rule.types)
+_RULE_TYPES = frozenset(t for rule in RULES for t in rule.types)
+#: Resource types some rule of the pack judges: its own, and the aws-native types judged as one of them.
+COVERED = _RULE_TYPES | rdsguard.native.equivalents(_RULE_TYPES)
 
 FLOOR_PACK = '''
 """No-op Analyzer: the same gRPC server as pulumi_policy's, answering every call with nothing."""
@@ -162,7 +163,7 @@ def measure_cold_start(reference: Path, spawns: int) -> dict[str, float]:
 def category(resource: dict[str, Any]) -> str:
     if resource["type"] not in COVERED:
         return "unrelated"
-    return "KMS" if resource["type"].startswith("aws:kms/") else "RDS"
+    return "KMS" if resource["type"].startswith(("aws:kms/", "aws-native:kms:")) else "RDS"
 
 
 def measure_calls(floor: Path, count: int) -> dict[str, dict[str, dict[str, float]]]:

@@ -6,28 +6,47 @@ ten per team; the rest are resources no rule covers (buckets, roles, security gr
 alarms, subnet and parameter groups, components). What makes the stack rules work hard is there:
 
 - per team: a customer managed key with an alias, and a multi-Region key with a replica key (and
-  the same alias) in the other region; their policies grant the account snapshots are shared with;
+  the same alias) in the other region; their policies grant the account snapshots are shared with.
+  Every fourth team (the first included) declares its keys and aliases with aws-native (Cloud Control);
 - per application: a primary instance on the team key; a same-region replica naming its source
   by identifier and a cross-region replica naming it by ARN; a snapshot of the primary and a
   cross-region copy of it, both shared with another account; an Aurora cluster with one instance and a
-  cross-region replica cluster naming its source by ARN.
+  cross-region replica cluster naming its source by ARN. Every fifth application declares its
+  primary and same-region replica with aws-native; every fourth restores a disaster-recovery
+  instance from the copy in the other region (a lineage of restore, copy, snapshot, database).
 
 Every second application names its sources as literal values, as a program does when they come
-from configuration or another stack: no ``propertyDependencies``, so a rule can only find the
-source by searching the stack. The others are wired from outputs, as the engine records them.
+from configuration or another stack: no dependency behind the value, so a rule can only find the
+source by searching the stack. The others are wired from outputs. As the engine records them,
+``propertyDependencies`` has an entry for every input, empty for a literal value.
 The stack passes every rule when ``approvedKmsKeys`` is ``approved_aliases(size)``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.policies.stack_fixtures import ACCOUNT, AWAY, HOME, SHARED_ACCOUNT, Resource, StackBuilder, key_policy
 
 APPS_PER_TEAM = 10
 RDS_SHARE = 0.3
-# The application's own resources, and its share of its team's keys and aliases.
-RESOURCES_PER_APP = 8 + 5 / APPS_PER_TEAM
+NATIVE_TEAM_EVERY, NATIVE_APP_EVERY, DR_RESTORE_EVERY = 4, 5, 4
+# The application's own resources (a DR restore for some), and its share of its team's keys and aliases.
+RESOURCES_PER_APP = 8 + 1 / DR_RESTORE_EVERY + 5 / APPS_PER_TEAM
+# pulumi-aws key and alias inputs under their aws-native names.
+NATIVE_PROPS = {
+    "deletionWindowInDays": "pendingWindowInDays",
+    "policy": "keyPolicy",
+    "customerMasterKeySpec": "keySpec",
+    "name": "aliasName",
+}
+NATIVE_DB_PROPS = {
+    "identifier": "dbInstanceIdentifier",
+    "instanceClass": "dbInstanceClass",
+    "username": "masterUsername",
+    "performanceInsightsEnabled": "enablePerformanceInsights",
+}
 TEAMS = ("payments", "orders", "search", "identity", "billing", "catalog", "shipping", "support")
 
 OTHER_KINDS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -109,12 +128,13 @@ def _teams(apps: int) -> int:
 class _Team:
     def __init__(self, b: StackBuilder, team: int) -> None:
         alias = team_alias(team)
-        self.key = b.key(f"team{team}-key", HOME, shared_with=(SHARED_ACCOUNT,))
+        self.native = team % NATIVE_TEAM_EVERY == 0
+        self.key = self._key(b, f"team{team}-key")
         self._alias(b, f"team{team}-key-alias", alias, self.key, HOME)
-        self.global_key = b.key(f"team{team}-global-key", HOME, shared_with=(SHARED_ACCOUNT,))
-        self.global_key["inputs"]["multiRegion"] = self.global_key["outputs"]["multiRegion"] = True
+        self.global_key = self._key(b, f"team{team}-global-key", multiRegion=True)
         key_id = self.global_key["outputs"]["keyId"]
-        self.away_key = b.add(
+        self.away_key = self._as_declared(
+            b,
             "aws:kms/replicaKey:ReplicaKey",
             f"team{team}-global-key-{AWAY}",
             {
@@ -124,20 +144,51 @@ class _Team:
                 "policy": key_policy(AWAY, (SHARED_ACCOUNT,)),
             },
             {"primaryKeyArn": (self.global_key, "arn")},
-            outputs={"arn": f"arn:aws:kms:{AWAY}:{ACCOUNT}:key/{key_id}", "keyId": key_id},
+            {"arn": f"arn:aws:kms:{AWAY}:{ACCOUNT}:key/{key_id}", "keyId": key_id},
+            AWAY,
         )
         self._alias(b, f"team{team}-global-key-alias-{AWAY}", alias, self.away_key, AWAY)
 
-    @staticmethod
-    def _alias(b: StackBuilder, name: str, alias: str, key: Resource, region: str) -> None:
-        inputs = {"name": alias} if region == HOME else {"name": alias, "region": region}
-        b.add(
-            "aws:kms/alias:Alias",
+    def _key(self, b: StackBuilder, name: str, **inputs: Any) -> Resource:
+        key = b.key(name, HOME, shared_with=(SHARED_ACCOUNT,), **inputs)
+        if not self.native:
+            return key
+        b.resources.remove(key)
+        return self._as_declared(
+            b,
+            "aws:kms/key:Key",
             name,
-            inputs,
-            {"targetKeyId": (key, "keyId")},
-            outputs={"arn": f"arn:aws:kms:{region}:{ACCOUNT}:{alias}"},
+            key["inputs"],
+            {},
+            {"arn": key["outputs"]["arn"], "keyId": key["outputs"]["keyId"]},
         )
+
+    def _alias(self, b: StackBuilder, name: str, alias: str, key: Resource, region: str) -> None:
+        inputs = {"name": alias} if region == HOME else {"name": alias, "region": region}
+        outputs = {"arn": f"arn:aws:kms:{region}:{ACCOUNT}:{alias}"}
+        self._as_declared(b, "aws:kms/alias:Alias", name, inputs, {"targetKeyId": (key, "keyId")}, outputs, region)
+
+    def _as_declared(
+        self,
+        b: StackBuilder,
+        type_: str,
+        name: str,
+        inputs: dict[str, Any],
+        refs: dict[str, tuple[Resource, str]],
+        outputs: dict[str, Any],
+        region: str = HOME,
+    ) -> Resource:
+        """A key resource as pulumi-aws declares it, or (on an aws-native team) as aws-native does:
+        ``aws-native:kms:<Kind>``, its own property names, a key policy object, its region's provider."""
+        if not self.native:
+            return b.add(type_, name, inputs, refs, outputs)
+        kind = type_.rsplit(":", 1)[-1]
+        if kind == "Alias":
+            outputs = {}  # an aws-native Alias has no ARN output
+        native = {NATIVE_PROPS.get(prop, prop): value for prop, value in inputs.items() if prop != "region"}
+        if "keyPolicy" in native:
+            native["keyPolicy"] = json.loads(native["keyPolicy"])
+        return b.add(f"aws-native:kms:{kind}", name, native, refs, outputs, provider=b.native_provider(region))
 
 
 def _source(resource: Resource, prop: str, source: Resource, output: str, wired: bool) -> None:
@@ -149,37 +200,68 @@ def _source(resource: Resource, prop: str, source: Resource, output: str, wired:
         resource["dependencies"] = sorted({*resource["dependencies"], source["urn"]})
 
 
+def _primary(b: StackBuilder, team: _Team, identifier: str, native: bool) -> Resource:
+    inputs: dict[str, Any] = {
+        "identifier": identifier,
+        "engine": "postgres",
+        "instanceClass": "db.r7g.large",
+        "allocatedStorage": 100.0,
+        "storageEncrypted": True,
+        "manageMasterUserPassword": True,
+        "username": "app_admin",
+        "performanceInsightsEnabled": True,
+        "backupRetentionPeriod": 14.0,
+        "deletionProtection": True,
+    }
+    keys = {"kmsKeyId": (team.key, "arn"), "performanceInsightsKmsKeyId": (team.key, "arn")}
+    outputs = {**b.db_outputs("db", identifier), "id": identifier}
+    if not native:
+        keys["masterUserSecretKmsKeyId"] = (team.key, "arn")
+        return b.add("aws:rds/instance:Instance", f"{identifier}-db", inputs, keys, outputs)
+    native_inputs = {NATIVE_DB_PROPS.get(prop, prop): value for prop, value in inputs.items()}
+    native_inputs["allocatedStorage"] = "100"  # a string in the aws-native schema
+    outputs["dbInstanceArn"] = outputs.pop("arn")
+    keys["masterUserSecret"] = (team.key, "arn")
+    primary = b.add("aws-native:rds:DbInstance", f"{identifier}-db", native_inputs, keys, outputs, b.native_provider())
+    # The secret's key is a field of an object: wired from the key's ARN all the same.
+    primary["inputs"]["masterUserSecret"] = primary["outputs"]["masterUserSecret"] = {
+        "kmsKeyId": team.key["outputs"]["arn"]
+    }
+    return primary
+
+
+def _same_region_replica(b: StackBuilder, team: _Team, primary: Resource, identifier: str, wired: bool) -> None:
+    name = f"{identifier}-replica"
+    if primary["type"].startswith("aws-native:"):
+        replica = b.add(
+            "aws-native:rds:DbInstance",
+            name,
+            {"dbInstanceIdentifier": name, "dbInstanceClass": "db.r7g.large", "deletionProtection": True},
+            outputs={"dbInstanceArn": f"arn:aws:rds:{HOME}:{ACCOUNT}:db:{name}", "storageEncrypted": True},
+            provider=b.native_provider(),
+        )
+        replica["outputs"]["kmsKeyId"] = team.key["outputs"]["arn"]
+        _source(replica, "sourceDbInstanceIdentifier", primary, "dbInstanceIdentifier", wired)
+        return
+    replica = b.add(
+        "aws:rds/instance:Instance",
+        name,
+        {"identifier": name, "instanceClass": "db.r7g.large", "deletionProtection": True},
+        # AWS reports the encryption the replica inherits.
+        outputs={**b.db_outputs("db", name), "storageEncrypted": True},
+    )
+    replica["outputs"]["kmsKeyId"] = team.key["outputs"]["arn"]
+    _source(replica, "replicateSourceDb", primary, "identifier", wired)
+
+
 def _application(b: StackBuilder, team: _Team, app: int) -> None:
     wired = app % 2 == 1
     identifier = f"app{app}"
     keys = {"kmsKeyId": (team.key, "arn")}
-    primary = b.add(
-        "aws:rds/instance:Instance",
-        f"{identifier}-db",
-        {
-            "identifier": identifier,
-            "engine": "postgres",
-            "instanceClass": "db.r7g.large",
-            "allocatedStorage": 100.0,
-            "storageEncrypted": True,
-            "manageMasterUserPassword": True,
-            "username": "app_admin",
-            "performanceInsightsEnabled": True,
-            "backupRetentionPeriod": 14.0,
-            "deletionProtection": True,
-        },
-        {**keys, "masterUserSecretKmsKeyId": (team.key, "arn"), "performanceInsightsKmsKeyId": (team.key, "arn")},
-        outputs={**b.db_outputs("db", identifier), "id": identifier},
-    )
-    replica = b.add(
-        "aws:rds/instance:Instance",
-        f"{identifier}-replica",
-        {"identifier": f"{identifier}-replica", "instanceClass": "db.r7g.large", "deletionProtection": True},
-        # AWS reports the encryption the replica inherits.
-        outputs={**b.db_outputs("db", f"{identifier}-replica"), "storageEncrypted": True},
-    )
-    replica["outputs"]["kmsKeyId"] = team.key["outputs"]["arn"]
-    _source(replica, "replicateSourceDb", primary, "identifier", wired)
+    native = app % NATIVE_APP_EVERY == NATIVE_APP_EVERY - 1
+    primary = _primary(b, team, identifier, native)
+    primary_id, primary_arn = ("dbInstanceIdentifier", "dbInstanceArn") if native else ("identifier", "arn")
+    _same_region_replica(b, team, primary, identifier, wired)
     far_replica = b.add(
         "aws:rds/instance:Instance",
         f"{identifier}-replica-{AWAY}",
@@ -192,20 +274,37 @@ def _application(b: StackBuilder, team: _Team, app: int) -> None:
         {"kmsKeyId": (team.away_key, "arn")},
         outputs={**b.db_outputs("db", f"{identifier}-{AWAY}", AWAY), "storageEncrypted": True},
     )
-    _source(far_replica, "replicateSourceDb", primary, "arn", wired)
+    _source(far_replica, "replicateSourceDb", primary, primary_arn, wired)
     snapshot = b.add(
         "aws:rds/snapshot:Snapshot",
         f"{identifier}-baseline",
         {"dbSnapshotIdentifier": f"{identifier}-baseline", "sharedAccounts": [SHARED_ACCOUNT]},
         outputs={"dbSnapshotArn": f"arn:aws:rds:{HOME}:{ACCOUNT}:snapshot:{identifier}-baseline"},
     )
-    _source(snapshot, "dbInstanceIdentifier", primary, "identifier", wired)
-    b.add(
+    _source(snapshot, "dbInstanceIdentifier", primary, primary_id, wired)
+    copy = b.add(
         "aws:rds/snapshotCopy:SnapshotCopy",
         f"{identifier}-baseline-{AWAY}",
         {"targetDbSnapshotIdentifier": f"{identifier}-dr", "region": AWAY, "sharedAccounts": [SHARED_ACCOUNT]},
         {"sourceDbSnapshotIdentifier": (snapshot, "dbSnapshotArn"), "kmsKeyId": (team.away_key, "arn")},
+        outputs={"dbSnapshotArn": f"arn:aws:rds:{AWAY}:{ACCOUNT}:snapshot:{identifier}-dr"},
     )
+    if app % DR_RESTORE_EVERY == DR_RESTORE_EVERY - 1:
+        # Restored from the copy: an instance restore cannot name a key, it keeps the copy's.
+        restored = b.add(
+            "aws:rds/instance:Instance",
+            f"{identifier}-dr-{AWAY}",
+            {
+                "identifier": f"{identifier}-dr",
+                "instanceClass": "db.r7g.large",
+                "region": AWAY,
+                "backupRetentionPeriod": 14.0,
+                "deletionProtection": True,
+            },
+            outputs={**b.db_outputs("db", f"{identifier}-dr", AWAY), "storageEncrypted": True},
+        )
+        restored["outputs"]["kmsKeyId"] = team.away_key["outputs"]["arn"]
+        _source(restored, "snapshotIdentifier", copy, "dbSnapshotArn", wired)
     cluster_id = f"{identifier}-aurora"
     cluster = b.add(
         "aws:rds/cluster:Cluster",
@@ -254,12 +353,21 @@ def other_resources(b: StackBuilder, count: int) -> None:
             del resource["provider"]  # components have no provider
 
 
+def _record_every_input(resources: list[Resource]) -> None:
+    """``propertyDependencies`` as the engine records them: an entry per input, empty for a literal."""
+    for resource in resources:
+        if "propertyDependencies" in resource:
+            for prop in resource["inputs"]:
+                resource["propertyDependencies"].setdefault(prop, [])
+
+
 def realistic_stack(size: int, stack: str = "prod") -> list[Resource]:
-    """``size`` resources (the provider included), ordered as the engine registers them."""
+    """``size`` resources (the providers included), ordered as the engine registers them."""
     b = StackBuilder(stack, production=True)
     apps = _apps(size)
     teams = [_Team(b, team) for team in range(_teams(apps))]
     for app in range(apps):
         _application(b, teams[app // APPS_PER_TEAM], app)
     other_resources(b, max(0, size - len(b.resources)))
+    _record_every_input(b.resources)
     return b.resources[:size]

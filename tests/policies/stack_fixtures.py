@@ -483,9 +483,10 @@ def as_preview(resources: list[Resource]) -> list[Resource]:
     every input wired from one (its ``propertyDependencies`` stay known)."""
     preview = copy.deepcopy(resources)
     for resource in preview:
-        for prop in resource.get("propertyDependencies", {}):
-            resource["inputs"][prop] = UNKNOWN_STRING_VALUE
-            resource["outputs"][prop] = UNKNOWN_STRING_VALUE
+        for prop, urns in resource.get("propertyDependencies", {}).items():
+            if urns:  # the engine records an empty list for a literal value
+                resource["inputs"][prop] = UNKNOWN_STRING_VALUE
+                resource["outputs"][prop] = UNKNOWN_STRING_VALUE
         for prop in COMPUTED_OUTPUTS:
             if prop in resource.get("outputs", {}) and prop not in resource["inputs"]:
                 resource["outputs"][prop] = UNKNOWN_STRING_VALUE

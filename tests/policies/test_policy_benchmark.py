@@ -1,7 +1,7 @@
 """The stacks the pack's benchmark measures are correct ones, and the benchmark runs (tiny sizes)."""
 
 import pytest
-from stack_fixtures import as_preview
+from stack_fixtures import AWAY, as_preview
 
 from benchmarks import policy_pack
 from benchmarks.stacks import approved_aliases, realistic_stack
@@ -32,7 +32,7 @@ def test_realistic_stack_has_the_requested_size_and_a_majority_of_unrelated_reso
 
 def test_half_the_replicas_name_their_source_without_a_dependency():
     replicas = [r for r in realistic_stack(SIZE) if "replicateSourceDb" in r["inputs"]]
-    literal = [r for r in replicas if "replicateSourceDb" not in r["propertyDependencies"]]
+    literal = [r for r in replicas if not r["propertyDependencies"]["replicateSourceDb"]]
     assert {r["inputs"]["replicateSourceDb"].startswith("arn:") for r in literal} == {True, False}
     assert len(literal) * 2 == len(replicas)
 
@@ -43,3 +43,32 @@ def test_benchmark_reports_every_goal_against_the_floor():
     for measure in ("AnalyzeStack 60 → 300", "cold start / one-policy pack"):
         assert f"| {measure}" in goals, measure
     assert goals.count("Analyze median") == 3
+
+
+def test_realistic_stack_has_aws_native_resources_without_letting_them_dominate():
+    aliases = {"aws:kms/alias:Alias", "aws-native:kms:Alias"}  # followed by the stack rules, judged by none
+    judged = [r for r in realistic_stack(SIZE) if r["type"] in policy_pack.COVERED | aliases]
+    native = {r["type"] for r in judged if r["type"].startswith("aws-native:")}
+    assert native == {
+        "aws-native:rds:DbInstance",
+        "aws-native:kms:Key",
+        "aws-native:kms:ReplicaKey",
+        "aws-native:kms:Alias",
+    }
+    share = sum(1 for r in judged if r["type"] in native) / len(judged)
+    assert 0.03 < share < 0.15
+
+
+def test_some_instances_are_restored_from_a_snapshot_copy_in_the_other_region():
+    resources = realistic_stack(SIZE)
+    copies = {r["outputs"]["dbSnapshotArn"] for r in resources if r["type"] == "aws:rds/snapshotCopy:SnapshotCopy"}
+    restores = [r for r in resources if r["inputs"].get("snapshotIdentifier") in copies]
+    assert restores and all(r["inputs"]["region"] == AWAY for r in restores)
+    assert len(restores) < len(copies)
+
+
+def test_every_input_has_a_property_dependencies_entry_empty_for_a_literal():
+    # As the engine records them (the SDKs send one per input).
+    for resource in realistic_stack(SIZE):
+        if "propertyDependencies" in resource:
+            assert set(resource["inputs"]) <= set(resource["propertyDependencies"]), resource["name"]
