@@ -7,7 +7,7 @@ identified by the key resource's URN, by the ARN, or both.
 
 from __future__ import annotations
 
-from typing import Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
 from .props import UNKNOWN, arn_region, parse_key_id
 from .rule import ALIAS, KEY_POLICY, KEYS, Resource, Stack
@@ -74,21 +74,14 @@ def key_ref(resource: Resource, prop: str) -> KeyRef | None:
     return KeyRef(value, key, alias, True)
 
 
-def _no_refs_yet(_stack: Stack) -> dict[Resource, KeyRef | None]:
-    return {}
-
-
-_UNREAD: Final = object()
+def _storage_key(_stack: Stack, resource: Resource) -> KeyRef | None:
+    return key_ref(resource, "kmsKeyId")
 
 
 def storage_key(stack: Stack, resource: Resource) -> KeyRef | None:
     """``key_ref(resource, "kmsKeyId")`` once per resource and call: key uses, the data's
     protection and the replica rules all ask for it."""
-    known = stack.memo("storage_keys", _no_refs_yet)
-    ref = known.get(resource, _UNREAD)
-    if ref is _UNREAD:
-        ref = known[resource] = key_ref(resource, "kmsKeyId")
-    return ref
+    return stack.once(_storage_key, resource)
 
 
 def _policies_by_key(stack: Stack) -> dict[str, Resource]:

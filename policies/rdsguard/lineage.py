@@ -113,9 +113,6 @@ def replicates(resource: Resource) -> bool:
     return any(resource.props.has(spec.prop) for spec in specs(resource) if spec.kind == REPLICA)
 
 
-_UNRESOLVED: Final = object()
-
-
 class Source(NamedTuple):
     kind: str
     prop: str
@@ -149,18 +146,10 @@ def _find_source(stack: Stack, resource: Resource) -> Source | None:
     return None
 
 
-def _no_sources_yet(_stack: Stack) -> dict[Resource, Source | None]:
-    return {}
-
-
 def source_of(stack: Stack, resource: Resource) -> Source | None:
     """The source ``resource`` takes its data from, resolved once per resource and call: its
     dependencies, or one indexed ``Stack.find``. O(1) amortised, O(n) over the stack."""
-    found = stack.memo("sources", _no_sources_yet)  # by view, not URN: no string to hash or compare
-    source = found.get(resource, _UNRESOLVED)
-    if source is _UNRESOLVED:
-        source = found[resource] = _find_source(stack, resource)
-    return source
+    return stack.once(_find_source, resource)
 
 
 def same_region(resource: Resource, source: Source) -> bool | None:
@@ -239,19 +228,10 @@ def _protection(stack: Stack, resource: Resource) -> Protection:
     return upstream
 
 
-def _protections(_stack: Stack) -> dict[Resource, Protection]:
-    return {}
-
-
 def protection(stack: Stack, resource: Resource) -> Protection:
     """How ``resource``'s data is encrypted, following sources through the stack. Memoised per
     stack, so following every chain costs O(n) in total; a cycle reads as undecided."""
-    known: dict[Resource, Protection] = stack.memo("protection", _protections)
-    found = known.get(resource)
-    if found is None:
-        known[resource] = _UNDECIDED  # guards against cycles while this one is computed
-        found = known[resource] = _protection(stack, resource)
-    return found
+    return stack.once(_protection, resource, pending=_UNDECIDED)
 
 
 # --- rds-inherited-encryption ----------------------------------------------------------------------

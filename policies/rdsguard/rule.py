@@ -129,6 +129,9 @@ class _Unread:
 _UNREAD: Final = _Unread()
 
 
+_MISSING: Final = object()
+
+
 def _no_deps(_prop: str) -> tuple[Resource, ...]:
     return ()
 
@@ -309,13 +312,14 @@ class Stack:
     is O(n) over the stack, not O(n²). Indexes live as long as the ``Stack``: one AnalyzeStack call.
     """
 
-    __slots__ = ("_found", "_memo", "by_type", "by_urn")
+    __slots__ = ("_found", "_memo", "_per_resource", "by_type", "by_urn")
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.by_urn: dict[str, Resource] = {}
         self.by_type: dict[str, list[Resource]] = {}
         self._memo: dict[Any, Any] = {}
         self._found: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, Resource]] = {}
+        self._per_resource: dict[Callable[[Stack, Resource], Any], dict[Resource, Any]] = {}
         for resource in resources:
             self.by_urn[resource.urn] = resource
             self.by_type.setdefault(resource.type, []).append(resource)
@@ -329,6 +333,7 @@ class Stack:
         self.by_type.clear()
         self._memo.clear()
         self._found.clear()
+        self._per_resource.clear()
 
     def of(self, *types: str) -> Iterable[Resource]:
         for type_ in types:
@@ -336,9 +341,24 @@ class Stack:
 
     def memo(self, name: Any, compute: Callable[[Stack], Any]) -> Any:
         """A derived index, computed once per AnalyzeStack call and shared by the rules."""
-        if name not in self._memo:
-            self._memo[name] = compute(self)
-        return self._memo[name]
+        found = self._memo.get(name, _MISSING)
+        if found is _MISSING:
+            found = self._memo[name] = compute(self)
+        return found
+
+    def once(self, compute: Callable[[Stack, Resource], Any], resource: Resource, pending: Any = None) -> Any:
+        """``compute(self, resource)`` once per resource and call, O(1) afterwards (by view, not URN:
+        no string to hash). ``pending`` (if not ``None``) is what a cycle back to this resource sees
+        while it is computed."""
+        known = self._per_resource.get(compute)
+        if known is None:
+            known = self._per_resource[compute] = {}
+        found = known.get(resource, _MISSING)
+        if found is _MISSING:
+            if pending is not None:
+                known[resource] = pending
+            found = known[resource] = compute(self, resource)
+        return found
 
     def cached(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` (hashable ``args``), computed once per AnalyzeStack call."""
