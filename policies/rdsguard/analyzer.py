@@ -37,12 +37,13 @@ from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 
 from .pack import ResourceRules, StackRules, linked_stack
-from .props import UNKNOWN, UNKNOWN_SENTINELS, Props
-from .rule import Resource, Stack
+from .props import UNKNOWN, UNKNOWN_SENTINELS, Props, stack_of
+from .rule import Resource, Settings, Stack, today
 
 SDK_SERVICER: Final[type] = getattr(sdk, "_PolicyAnalyzerServicer", object)
 # What Analyzer calls on the SDK's servicer besides the gRPC methods it overrides.
 _SDK_METHODS: Final = (
+    "Configure",
     "Analyze",
     "AnalyzeStack",
     "Remediate",
@@ -174,6 +175,21 @@ class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
         super().__init__(name, version, policies, *args, **kwargs)
         self._policies = list(policies)
         self._ours = all(isinstance(p, (ResourceRules, StackRules)) for p in policies)
+        self._read: dict[tuple[str, str], Settings] = {}
+
+    def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().Configure(request, context)
+        self._read.clear()  # settings are read again from the new configuration
+        return response
+
+    def _settings(self, policy: Any, urn: str) -> Settings:
+        """The policy's settings on the stack of ``urn``, read once per configuration and day
+        rather than on every call (each Analyze asks for three)."""
+        key = (policy.name, stack_of(urn))
+        settings = self._read.get(key)
+        if settings is None or settings.today != today():
+            settings = self._read[key] = Settings.read(self._get_policy_config(policy.name), urn)
+        return settings
 
     def _level(self, policy: Any) -> EnforcementLevel | None:
         """The level a violation is reported at, as the SDK decides it; ``None``: disabled."""
@@ -199,7 +215,7 @@ class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
             if level is None:
                 continue
             resource = resource or request_view(request)
-            policy.judge(resource, self._get_policy_config(policy.name), self._report(response, policy, level))
+            policy.judge(resource, self._settings(policy, request.urn), self._report(response, policy, level))
         return response
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
@@ -215,7 +231,7 @@ class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
                     continue
                 report = self._report(response, policy, level)
                 with request_stack(request, policy.types) as stack:
-                    policy.judge(stack, urn, self._get_policy_config(policy.name), report)
+                    policy.judge(stack, self._settings(policy, urn), report)
         return response
 
     def Remediate(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)

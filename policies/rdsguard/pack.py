@@ -202,11 +202,10 @@ class ResourceRules(ResourceValidationPolicy):
         self.fixes = _by_type(rule for rule in rules if rule.fix is not None)
         super().__init__(validate=self._validate, remediate=self._remediate if self.fixes else None, **common)
 
-    def judge(self, resource: Resource, config: Mapping[str, Any] | None, report: ReportViolation) -> None:
+    def judge(self, resource: Resource, settings: Settings, report: ReportViolation) -> None:
         if resource.type not in self.by_type:
             return
         resource = native.adapt(resource)
-        settings = Settings.read(config, resource.urn)
         for rule in self.by_type.get(resource.type, ()):
             if settings.exempt(rule.id, resource):
                 continue
@@ -216,7 +215,7 @@ class ResourceRules(ResourceValidationPolicy):
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type in self.by_type:
-            self.judge(resource_view(args), args.get_config(), report)
+            self.judge(resource_view(args), Settings.read(args.get_config(), args.urn), report)
 
     def _remediate(self, args: ResourceValidationArgs) -> Mapping[str, Any] | None:
         if args.resource_type not in self.fixes:
@@ -315,9 +314,7 @@ class StackRules(StackValidationPolicy):
         self.types = types | frozenset(native.equivalent_types(types))
         super().__init__(validate=self._validate, **common)
 
-    def judge(self, stack: Stack, stack_urn: str, config: Mapping[str, Any] | None, report: ReportViolation) -> None:
-        """``stack_urn``: any URN of the stack (its name decides whether it is production)."""
-        settings = Settings.read(config, stack_urn)
+    def judge(self, stack: Stack, settings: Settings, report: ReportViolation) -> None:
         for rule in self.rules:
             for found in _run(lambda rule=rule: rule.check(stack, settings)):
                 if isinstance(found, Exception):
@@ -328,9 +325,10 @@ class StackRules(StackValidationPolicy):
                     report(_message(rule, resource, text) + settings.lapsed(rule.id, resource), resource.urn)
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
-        urn = args.resources[0].urn if args.resources else ""
+        # Any URN of the stack: its name decides whether it is production.
+        settings = Settings.read(args.get_config(), args.resources[0].urn if args.resources else "")
         with stack_view(args, self.types) as stack:
-            self.judge(stack, urn, args.get_config(), report)
+            self.judge(stack, settings, report)
 
 
 def _severity(rules: Iterable[Rule]) -> Severity:

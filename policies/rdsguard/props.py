@@ -59,18 +59,21 @@ def unwrap(value: Any) -> Any:
         return value
 
 
+_PLAIN: Final = frozenset({bool, int, float, type(None)})
+
+
 def plain(value: Any) -> Any:
     """``value`` with every SDK proxy inside it unwrapped: the SDK wraps nested objects and lists
     eagerly, and indexing a wrapper raises on unknowns. Unknowns stay sentinel strings."""
     value = unwrap(value)
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _PLAIN or kind is str:  # decoded values are plain: skip the abstract Mapping check
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     return value
-
-
-_PLAIN: Final = frozenset({bool, int, float, type(None)})
 
 
 def known(value: Any) -> Any:

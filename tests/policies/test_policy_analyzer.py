@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+from datetime import date
 from typing import Any
 
 import pytest
@@ -161,6 +162,22 @@ WIRE_CONFIG = st.dictionaries(st.sampled_from(sorted(rdsguard.pack.CONFIG_PROPER
 def test_random_stacks_get_the_same_answers(both, resources, config):
     both.configure({AT_REST: config, PLACEMENT: config})
     both.analyze_stack(copy.deepcopy(resources), stack="prod")
+
+
+def test_settings_are_read_again_when_the_day_changes(both, monkeypatch):
+    # The Analyzer reads each policy's settings once per configuration and day: an exemption
+    # that expires must stop applying the next day, as it does when settings are read per call.
+    instance = find(full_stack("prod"), "database-instance")
+    instance["inputs"]["storageEncrypted"] = False
+    exemption = {"resource": "database-instance", "reason": "migrating", "expires": "2030-01-01"}
+    both.configure({AT_REST: {"exemptions": [exemption]}})
+    found = []
+    for day in (date(2030, 1, 1), date(2030, 1, 2)):
+        monkeypatch.setattr(rdsguard.rule, "today", lambda day=day: day)
+        monkeypatch.setattr(analyzer, "today", lambda day=day: day)
+        found.append({v.rule for v in both.analyze(instance)})
+    assert "rds-storage-encrypted" not in found[0]
+    assert "rds-storage-encrypted" in found[1]
 
 
 # --- decoding one value ----------------------------------------------------------------------------------
