@@ -18,7 +18,6 @@ Sources outside the stack are unknown here; so is anything unknown at preview. N
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 from .keyrefs import KeyRef, storage_key
@@ -55,8 +54,7 @@ _CLUSTER_SNAPSHOT_IDS: Final = (
 )
 
 
-@dataclass(frozen=True)
-class SourceProp:
+class SourceProp(NamedTuple):
     prop: str  # the property naming the source
     kind: str
     types: tuple[str, ...]  # what the source can be

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
 
 from .props import UNKNOWN, Props, known, plain, python_name
 from .rule import (
@@ -54,13 +54,15 @@ _INSTANCE_RESTORE_SOURCES: Final = (
 )
 
 
-@dataclass(frozen=True)
-class Shape:
+_NONE: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+class Shape(NamedTuple):
     """How one aws-native type maps onto its pulumi-aws equivalent."""
 
     types: tuple[str, ...]  # the equivalents it can be (the first unless ``kind`` picks another)
-    renames: Mapping[str, str] = field(default_factory=dict)  # pulumi-aws name -> aws-native name
-    nested: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # name -> (object, field)
+    renames: Mapping[str, str] = _NONE  # pulumi-aws name -> aws-native name
+    nested: Mapping[str, tuple[str, str]] = _NONE  # name -> (object, field)
 
 
 SHAPES: Final[dict[str, Shape]] = {

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .props import Props, stack_of
 
@@ -136,8 +135,7 @@ def _no_deps(_prop: str) -> tuple[Resource, ...]:
     return ()
 
 
-@dataclass(frozen=True)
-class Exemption:
+class Exemption(NamedTuple):
     resource: str
     reason: str
     rules: frozenset[str] | None  # None: every rule of the policy
@@ -166,18 +164,17 @@ DEFAULT_MIN_BACKUP_RETENTION: Final = 1
 DEFAULT_PRODUCTION_MIN_BACKUP_RETENTION: Final = 7
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Policy config as the engine sends it (schema defaults included), read defensively: the SDK
     does not apply defaults itself, and hand-written config may be malformed."""
 
+    today: date  # exemptions expire by it
     stack: str = ""
     approved_keys: tuple[str, ...] = ()
     min_deletion_window: int = DEFAULT_MIN_DELETION_WINDOW
     min_backup_retention: int = DEFAULT_MIN_BACKUP_RETENTION
     production: bool = False
     exemptions: tuple[Exemption, ...] = ()
-    today: date = field(default_factory=lambda: today())
 
     @classmethod
     def read(cls, config: Mapping[str, Any] | None, urn: str) -> Settings:
@@ -192,6 +189,7 @@ class Settings:
         )
         keys = config.get("approvedKmsKeys")
         return cls(
+            today=today(),
             stack=stack,
             approved_keys=tuple(k for k in keys if isinstance(k, str) and k) if isinstance(keys, list) else (),
             # Clamped to what KMS and RDS accept, so a typo cannot demand the impossible.
@@ -278,8 +276,7 @@ StackCheck = Callable[["Stack", Settings], Iterable[tuple[Resource, str]]]
 Fix = Callable[[MutableMapping[str, Any], Settings], None]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One named check with its catalogue metadata.
 
     ``check`` takes a :class:`Resource` for resource rules and a :class:`Stack` for stack rules
@@ -297,7 +294,7 @@ class Rule:
     remediation: str
     check: Callable[..., Iterable[Any]]
     config: tuple[str, ...] = ()
-    fix: Fix | None = field(default=None)
+    fix: Fix | None = None
     controls: tuple[str, ...] = ()
     """Compliance controls the rule enforces (forms above), shown in the catalogue and audits."""
     controls_note: str = ""
@@ -305,9 +302,6 @@ class Rule:
     keys: tuple[str, ...] = ()
     """The key resource types whose properties it reads (aws-native equivalents included); rules
     that only look at a key identifier's text read none."""
-
-    def __post_init__(self) -> None:
-        assert self.severity in SEVERITIES, self.severity
 
 
 class Stack:

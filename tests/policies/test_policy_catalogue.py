@@ -38,6 +38,11 @@ def test_rule_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
+def test_every_rule_has_a_severity_the_engine_knows():
+    # The registered policy reports its rules' highest severity, ranked in this order.
+    assert {rule.severity for rule in RULES} <= set(rdsguard.rule.SEVERITIES)
+
+
 def test_every_rule_is_in_the_documented_catalogue_with_its_source():
     for rule in RULES:
         assert rule.source in _row(rule.id), rule.id
