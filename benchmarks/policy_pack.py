@@ -10,7 +10,10 @@ measured in the same run, calls interleaved so both see the same load:
   Analyzer call with an empty response, spawned the way the engine spawns a pack. Anything the
   pack costs above it is the pack's own work (the request's transfer and parsing are in both);
 - for cold start, a **one-policy Python pack** (``pulumi_policy`` with one trivial rule), since the
-  engine's launcher imports ``pulumi`` whatever the pack does.
+  engine's launcher imports ``pulumi`` whatever the pack does. The pack starts twice over: as it is
+  found (where ``PYTHONDONTWRITEBYTECODE`` is set, as on the development machines, Python compiles
+  its modules on every start) and as a copy with its bytecode compiled (as Python writes it on the
+  first start wherever it may, or ``python -m compileall policies`` at install).
 
 AnalyzeStack runs over ``benchmarks.stacks.realistic_stack`` at each size, with approvedKmsKeys
 configured so every stack rule runs, in a fresh pack process per size whose peak resident memory
@@ -21,7 +24,9 @@ stack in its known and its preview form (unknown outputs), grouped by what the r
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -150,8 +155,16 @@ def pack_config(size: int) -> dict[str, dict[str, Any]]:
 # --- measurements ----------------------------------------------------------------------------------
 
 
-def measure_cold_start(reference: Path, spawns: int) -> dict[str, float]:
-    packs = {"pack": DEFAULT_PACK, "one-policy pack": reference}
+def compiled_copy(folder: Path) -> Path:
+    """A copy of the pack with its bytecode compiled, as an installed pack has it."""
+    shutil.copytree(DEFAULT_PACK, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    if not compileall.compile_dir(folder, quiet=1):
+        raise SystemExit(f"could not compile {folder}")
+    return folder
+
+
+def measure_cold_start(reference: Path, compiled: Path, spawns: int) -> dict[str, float]:
+    packs = {"pack": DEFAULT_PACK, "compiled pack": compiled, "one-policy pack": reference}
     starts: dict[str, list[float]] = {name: [] for name in packs}
     for run in range(spawns):
         for name in taking_turns(list(packs), run):
@@ -236,7 +249,7 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> str:
         reference = write_pack(Path(temp) / "one-policy", ONE_POLICY_PACK)
         stacks = {size: measure_stack(floor, size, runs) for size in sizes}
         calls = measure_calls(floor, requests)
-        cold = measure_cold_start(reference, spawns)
+        cold = measure_cold_start(reference, compiled_copy(Path(temp) / "compiled"), spawns)
 
     goals: list[list[str]] = []
     lines = [
@@ -296,13 +309,20 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> str:
         ratio = m["pack"] / m["floor"]
         goals.append([f"Analyze median, {kind} / floor", f"≤ {goal:g}x", f"{ratio:.2f}x", verdict(ratio <= goal)])
 
-    cold_ratio = cold["pack"] / cold["one-policy pack"]
+    ratios = {name: cold[name] / cold["one-policy pack"] for name in ("pack", "compiled pack")}
+    as_found = "compiled on every start" if sys.flags.dont_write_bytecode else "bytecode written on its first start"
     lines.append(
-        f"\n**Cold start** (spawn to the first answer, median of {spawns} each, interleaved): pack "
-        f"{seconds(cold['pack'])}, one-policy Python pack {seconds(cold['one-policy pack'])}: {cold_ratio:.2f}x."
+        f"\n**Cold start** (spawn to the first answer, median of {spawns} each, interleaved): pack as found "
+        f"({as_found}) {seconds(cold['pack'])}, with its bytecode compiled {seconds(cold['compiled pack'])}, "
+        f"one-policy Python pack {seconds(cold['one-policy pack'])}: {ratios['pack']:.2f}x and "
+        f"{ratios['compiled pack']:.2f}x."
     )
     limit = GOALS["cold start"]
-    goals.append(["cold start / one-policy pack", f"≤ {limit:g}x", f"{cold_ratio:.2f}x", verdict(cold_ratio <= limit)])
+    for name, label in (("compiled pack", "bytecode compiled"), ("pack", as_found)):
+        ratio = ratios[name]
+        goals.append(
+            [f"cold start / one-policy pack ({label})", f"≤ {limit:g}x", f"{ratio:.2f}x", verdict(ratio <= limit)]
+        )
     lines += ["\n**Goals**\n", markdown_table(["measure", "goal", "this run", "met"], goals)]
     return "\n".join(lines) + "\n"
 
