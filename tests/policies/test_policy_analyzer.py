@@ -12,6 +12,7 @@ configurations covering every enforcement level, exemptions and approved keys.
 from __future__ import annotations
 
 import copy
+import gc
 import importlib
 from datetime import date
 from typing import Any
@@ -178,6 +179,25 @@ def test_settings_are_read_again_when_the_day_changes(both, monkeypatch):
         found.append({v.rule for v in both.analyze(instance)})
     assert "rds-storage-encrypted" not in found[0]
     assert "rds-storage-encrypted" in found[1]
+
+
+def test_a_stack_call_pauses_garbage_collection_and_leaves_it_as_it_was(monkeypatch):
+    # Everything the call allocates lives until it ends: collections within would free nothing.
+    during = []
+    judge = rdsguard.pack.StackRules.judge
+    monkeypatch.setattr(rdsguard.pack.StackRules, "judge", lambda *args: during.append(gc.isenabled()) or judge(*args))
+    fast = analyzer.Analyzer("encrypted-rds-guard", "1.0.0", rdsguard.build_policies(), EnforcementLevel.MANDATORY)
+    request = PolicyPackProcess().analyze_stack_request(full_stack("prod"))
+    after = []
+    try:
+        for collecting in (True, False):
+            gc.enable() if collecting else gc.disable()
+            fast.AnalyzeStack(request, None)
+            after.append(gc.isenabled())
+    finally:
+        gc.enable()
+    assert during == [False, False]
+    assert after == [True, False]
 
 
 # --- decoding one value ----------------------------------------------------------------------------------
