@@ -399,7 +399,8 @@ class StackConfig(BaseModel):
         engine = info.data.get("db_engine", "")
         aurora = engine in rules.AURORA_ENGINES
         replicas = info.data.get("same_region_replicas") or info.data.get("dr_replica")
-        if value == "secrets-manager" and replicas and (aurora or rules.engine_family(engine) != "sqlserver"):
+        replicable = not aurora and rules.check_replica_password_mode(engine, source_password_managed=True) is None
+        if value == "secrets-manager" and replicas and not replicable:
             what = "an Aurora global database" if aurora else f"a {engine} source of read replicas"
             raise ValueError(
                 f"Secrets Manager cannot manage the master password of {what}; set it to write-only. On an existing "

@@ -40,12 +40,8 @@ ALLOWED_INVOKES = frozenset(
         "aws:index/getPartition:getPartition",
     }
 )
-#: Inputs a provider sends only when their version changes and never returns as outputs.
-WRITE_ONLY_INPUTS = {
-    "passwordWo": "passwordWoVersion",
-    "masterPasswordWo": "masterPasswordWoVersion",
-    "secretStringWo": "secretStringWoVersion",
-}
+#: Inputs a provider sends only when their ``*Version`` input changes and never returns as outputs.
+WRITE_ONLY_INPUTS = frozenset({"passwordWo", "masterPasswordWo", "secretStringWo"})
 _DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433}
 
 

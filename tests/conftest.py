@@ -19,6 +19,17 @@ INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+#: The prod stack as an Aurora global database: its DR replica becomes the secondary cluster, and
+#: what only DB instances have (replicas, backup replication, snapshot copies and shares) is off.
+PROD_AS_AURORA_GLOBAL = {
+    "encrypted-rds:dbEngine": "aurora-postgresql",
+    "encrypted-rds:dbEngineVersion": "16.4",
+    "encrypted-rds:dbLogExports": ["postgresql"],
+    "encrypted-rds:sameRegionReplicas": 0,
+    "encrypted-rds:drAutomatedBackups": False,
+    "encrypted-rds:drSnapshotCopy": False,
+    "encrypted-rds:backupAccountIds": [],
+}
 
 
 @pytest.fixture

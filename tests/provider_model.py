@@ -16,7 +16,8 @@ type below:
   program may leave them out: the plan sets them back to empty, which is a change (the global
   secondary's ``replicationSourceIdentifier`` promotes it out of the global database).
 - ``unordered``: set-typed attributes, compared without order.
-- ``write_only``: sent only when their ``*Version`` changes, never compared.
+- write-only inputs (``offline.runtime.WRITE_ONLY_INPUTS``) are sent only when their ``*Version``
+  changes, and never compared.
 - ``refused``: changes the provider rejects at apply time instead of planning them.
 """
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from offline.runtime import RecordedResource, StackRun
+from offline.runtime import WRITE_ONLY_INPUTS, RecordedResource, StackRun
 
 _TF = "hashicorp/terraform-provider-aws internal/service"
 
@@ -40,7 +41,6 @@ class Schema:
     computed: frozenset[str] = frozenset()
     read_back: frozenset[str] = frozenset()
     unordered: frozenset[str] = frozenset()
-    write_only: frozenset[str] = frozenset()
     refused: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -72,7 +72,6 @@ SCHEMAS: dict[str, Schema] = {
             "maxAllocatedStorage deletionProtection"
         ),
         unordered=_names("vpcSecurityGroupIds enabledCloudwatchLogsExports"),
-        write_only=_names("passwordWo"),
         # resourceInstanceUpdate: "cannot elect new source database for replication".
         refused={"replicateSourceDb": "a replica cannot move to another source"},
     ),
@@ -92,7 +91,6 @@ SCHEMAS: dict[str, Schema] = {
             "iamDatabaseAuthenticationEnabled"
         ),
         unordered=_names("vpcSecurityGroupIds enabledCloudwatchLogsExports availabilityZones"),
-        write_only=_names("masterPasswordWo"),
     ),
     "aws:rds/clusterInstance:ClusterInstance": Schema(
         f"{_TF}/rds/cluster_instance.go",
@@ -144,7 +142,6 @@ SCHEMAS: dict[str, Schema] = {
     "aws:secretsmanager/secretVersion:SecretVersion": Schema(
         f"{_TF}/secretsmanager/secret_version.go",
         replace=_names("secretId secretBinary secretString secretStringWoVersion " + _REGION),
-        write_only=_names("secretStringWo"),
     ),
     "aws:cfg/rule:Rule": Schema(f"{_TF}/configservice/config_rule.go", replace=_names("name " + _REGION)),
     "random:index/randomPassword:RandomPassword": Schema(
@@ -206,7 +203,7 @@ def _changes(schema: Schema, before: RecordedResource, after: RecordedResource) 
     state = {**before.inputs, **before.outputs}
     changed = []
     for prop in sorted(set(before.inputs) | set(after.inputs) | schema.read_back):
-        if prop in schema.write_only or prop in after.ignore_changes:
+        if prop in WRITE_ONLY_INPUTS or prop in after.ignore_changes:
             continue
         new, old = after.inputs.get(prop), state.get(prop)
         if new is None:

@@ -36,14 +36,19 @@ def test_secrets_manager_may_use_the_key_for_the_master_user_secret_only_via_sec
     }
 
 
-def test_no_wildcard_principal_is_ever_unconditioned():
-    policy = rds_key_policy(
+def policy_with_every_principal():
+    """A policy with every optional statement: administrators, users and a share account."""
+    return rds_key_policy(
         ACCOUNT,
         "eu-west-1",
         administrator_arns=["arn:aws:iam::111122223333:role/Admins"],
         user_arns=["arn:aws:iam::111122223333:role/App"],
         shared_account_ids=["444455556666"],
     )
+
+
+def test_no_wildcard_principal_is_ever_unconditioned():
+    policy = policy_with_every_principal()
     for statement in policy["Statement"]:
         principal = statement["Principal"]["AWS"]
         if principal == "*" or "*" in principal:
@@ -75,13 +80,7 @@ def test_key_users_use_the_key_and_attach_it_only_to_aws_resources():
 
 
 def test_only_the_account_root_and_services_via_their_own_condition_may_create_grants_unconditioned():
-    policy = rds_key_policy(
-        ACCOUNT,
-        "eu-west-1",
-        administrator_arns=["arn:aws:iam::111122223333:role/Admins"],
-        user_arns=["arn:aws:iam::111122223333:role/App"],
-        shared_account_ids=["444455556666"],
-    )
+    policy = policy_with_every_principal()
     for statement in policy["Statement"]:
         if statement["Sid"] in ("EnableAccountRootAdministration", "AllowKeyAdministrators"):
             continue

@@ -10,22 +10,14 @@ key, a global secondary's replication source), and plans the second with the pro
 import json
 
 import pytest
+from conftest import PROD_AS_AURORA_GLOBAL
 from provider_model import DATA_TYPES, SCHEMAS, plain, plan
 
 from offline.runtime import run_stack
 
-AURORA_GLOBAL = {
-    "encrypted-rds:dbEngine": "aurora-postgresql",
-    "encrypted-rds:dbEngineVersion": "16.4",
-    "encrypted-rds:dbLogExports": ["postgresql"],
-    "encrypted-rds:sameRegionReplicas": 0,
-    "encrypted-rds:drAutomatedBackups": False,
-    "encrypted-rds:drSnapshotCopy": False,
-    "encrypted-rds:backupAccountIds": [],
-}
 #: The stacks every lifecycle rule is checked on: the two of this repository, and prod as an
 #: Aurora global database with its secondary in the DR region.
-STACKS = {"dev": ("dev", {}), "prod": ("prod", {}), "aurora-global-dr": ("prod", AURORA_GLOBAL)}
+STACKS = {"dev": ("dev", {}), "prod": ("prod", {}), "aurora-global-dr": ("prod", PROD_AS_AURORA_GLOBAL)}
 
 
 def runs(stack, change=None):

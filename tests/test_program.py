@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import ALIAS, CLUSTER, CLUSTER_INSTANCE, INSTANCE, KEY, SUBNET_GROUP
+from conftest import ALIAS, CLUSTER, CLUSTER_INSTANCE, INSTANCE, KEY, PROD_AS_AURORA_GLOBAL, SUBNET_GROUP
 
 from components.rules import KEY_ARN_PATTERN, key_arn_region
 from offline.runtime import ALLOWED_INVOKES
@@ -269,18 +269,7 @@ def test_aurora_engine_builds_an_encrypted_cluster_keyed_at_cluster_level(deploy
 
 
 def test_aurora_with_dr_becomes_a_global_database_keyed_per_region(deploy):
-    run = deploy(
-        "prod",
-        {
-            "encrypted-rds:dbEngine": "aurora-postgresql",
-            "encrypted-rds:dbEngineVersion": "16.4",
-            "encrypted-rds:sameRegionReplicas": 0,
-            "encrypted-rds:drAutomatedBackups": False,
-            "encrypted-rds:drSnapshotCopy": False,
-            "encrypted-rds:backupAccountIds": [],
-            "encrypted-rds:dbLogExports": ["postgresql"],
-        },
-    )
+    run = deploy("prod", PROD_AS_AURORA_GLOBAL)
     assert run.one("aws:rds/globalCluster:GlobalCluster").inputs["storageEncrypted"] is True
     keys = {r.name: r.inputs["kmsKeyId"] for r in run.of_type(CLUSTER)}
     assert key_arn_region(keys["database-primary-cluster"]) == "us-east-1"
@@ -355,18 +344,7 @@ def test_aurora_clusters_keep_the_password_mode_the_stack_chooses(deploy):
 
 
 def test_a_global_database_takes_the_stack_insights_and_log_settings_in_both_regions(deploy):
-    run = deploy(
-        "prod",
-        {
-            "encrypted-rds:dbEngine": "aurora-postgresql",
-            "encrypted-rds:dbEngineVersion": "16.4",
-            "encrypted-rds:dbLogExports": ["postgresql"],
-            "encrypted-rds:sameRegionReplicas": 0,
-            "encrypted-rds:drAutomatedBackups": False,
-            "encrypted-rds:drSnapshotCopy": False,
-            "encrypted-rds:backupAccountIds": [],
-        },
-    )
+    run = deploy("prod", PROD_AS_AURORA_GLOBAL)
     keys = {r.name: r.outputs["arn"] for r in run.of_type(KEY)}
     for cluster in run.of_type(CLUSTER):
         assert cluster.inputs["enabledCloudwatchLogsExports"] == ["postgresql"], cluster.name
