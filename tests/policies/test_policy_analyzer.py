@@ -200,6 +200,40 @@ def test_a_stack_call_pauses_garbage_collection_and_leaves_it_as_it_was(monkeypa
     assert after == [True, False]
 
 
+class RecordingContext:
+    """A servicer context as gRPC's: it calls back when the RPC has ended."""
+
+    def __init__(self) -> None:
+        self.callbacks: list[Any] = []
+
+    def add_callback(self, callback: Any) -> bool:
+        self.callbacks.append(callback)
+        return True
+
+
+def test_a_stack_is_freed_after_the_response_is_sent_and_collection_resumes_then(monkeypatch):
+    # Unlinking a large stack is work the engine need not wait for.
+    judged = []
+    judge = rdsguard.pack.StackRules.judge
+    monkeypatch.setattr(
+        rdsguard.pack.StackRules, "judge", lambda self, stack, *a: judged.append(stack) or judge(self, stack, *a)
+    )
+    fast = analyzer.Analyzer("encrypted-rds-guard", "1.0.0", rdsguard.build_policies(), EnforcementLevel.MANDATORY)
+    request = PolicyPackProcess().analyze_stack_request(full_stack("prod"))
+    context = RecordingContext()
+    gc.enable()
+    try:
+        fast.AnalyzeStack(request, context)
+        answered = (bool(judged[0].by_urn), gc.isenabled())
+        for callback in context.callbacks:
+            callback()
+        ended = (bool(judged[0].by_urn), gc.isenabled())
+    finally:
+        gc.enable()
+    assert answered == (True, False)
+    assert ended == (False, True)
+
+
 # --- decoding one value ----------------------------------------------------------------------------------
 
 SECRET_VALUES = st.recursive(
