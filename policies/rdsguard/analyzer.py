@@ -6,9 +6,10 @@ every resource of the stack with its provider once per stack policy on ``Analyze
 any policy can say the resource type does not concern it. No public API avoids that, so
 :func:`install` swaps in :class:`Analyzer`, a subclass of the SDK's servicer (an internal,
 ``pulumi_policy.policy._PolicyAnalyzerServicer``): for this pack's policies it answers
-``Analyze`` and ``AnalyzeStack`` itself, building views whose properties are decoded when a rule
-first reads them, each at most once per call, and it answers ``Remediate`` without decoding when
-no remediation covers the type. Everything else (handshake, configuration, enforcement levels,
+``Analyze`` and ``AnalyzeStack`` itself, building views that decode each property at most once
+per call and only if a rule reads it (on ``Analyze`` when a rule first reads it; on
+``AnalyzeStack`` those the stack rules read of the view's type, all at once: ``STACK_READS``),
+and it answers ``Remediate`` without decoding when no remediation covers the type. Everything else (handshake, configuration, enforcement levels,
 the diagnostics' shape) stays the SDK's.
 
 What keeps this honest: ``policies/requirements.txt`` pins the pulumi-policy versions it is tested
@@ -25,7 +26,7 @@ its value fails closed with a "could not be evaluated" violation.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, Final
 
@@ -76,39 +77,131 @@ def decode(value: Any) -> Any:
 _UNREAD: Final = object()
 
 
-class WireProps(Props):
-    """A resource's properties straight from the request's ``Struct``: each property is decoded,
-    and a preview unknown turned into ``UNKNOWN``, when a rule first reads it, then remembered."""
+def value_of(field: Any) -> Any:
+    """One property's ``google.protobuf.Value`` as rules see it: decoded, a preview unknown as
+    ``UNKNOWN``, and an unreadable value as absent (``None``), as ``Props.get`` has it."""
+    try:
+        value = decode(field)
+    except Exception:
+        return None
+    if value.__class__ is str and value in UNKNOWN_SENTINELS:
+        return UNKNOWN  # decoded values hold no SDK proxy or secret: this is all known() does
+    return value
 
-    __slots__ = ("_fields", "_known")
+
+def read(fields: Any, name: str) -> Any:
+    """Property ``name`` of a request's ``Struct`` fields (``None`` when absent)."""
+    # Map.get, not indexing: indexing a protobuf message map inserts missing keys.
+    field = fields.get(name)
+    return None if field is None else value_of(field)
+
+
+class WireProps(Props):
+    """A resource's properties straight from the request's ``Struct``: each property is decoded
+    when a rule first reads it, then remembered."""
+
+    __slots__ = ("_known", "_struct")
 
     def __init__(self, struct: Any) -> None:
-        self._fields = struct.fields
+        self._struct = struct
         self._known: dict[str, Any] = {}
+
+    def _fields(self) -> Any:
+        return self._struct.fields
 
     def get(self, name: str) -> Any:
         value = self._known.get(name, _UNREAD)
-        if value is not _UNREAD:
-            return value
-        # Map.get, not indexing: indexing a protobuf message map inserts missing keys.
-        try:
-            value = decode(field) if (field := self._fields.get(name)) is not None else None
-        except Exception:
-            value = None  # as Props.get: a value that cannot be read is absent
-        if value.__class__ is str and value in UNKNOWN_SENTINELS:
-            value = UNKNOWN  # decoded values hold no SDK proxy or secret: this is all known() does
-        self._known[name] = value
+        if value is _UNREAD:
+            value = self._known[name] = read(self._fields(), name)
         return value
 
     @property  # type: ignore[override]
     def raw(self) -> Mapping[str, Any]:
         """Every property decoded, for code that reads the mapping rather than ``get``."""
-        return {name: decode(value) for name, value in self._fields.items()}
+        return {name: decode(value) for name, value in self._fields().items()}
+
+
+# What the stack rules read, per request type: decoded when the view is made. An AnalyzeStack call
+# reads a few properties of thousands of views, in one rule after another; decoding a view's
+# properties together, and keeping no protobuf wrapper alive per view, keeps what the rules touch
+# small and close together. Measured over gRPC against decoding at first read: the same at 1,000
+# resources, 6 % faster at 20,000 (growth from 1,000 to 20,000: 19.9x instead of 21.6x). A property
+# not listed is still read, from the request; a test keeps this equal to what the rules read.
+_KEYED: Final = ("kmsKeyId", "masterUserSecretKmsKeyId", "performanceInsightsKmsKeyId", "region")
+_KMS_KEY: Final = ("arn", "customerMasterKeySpec", "keyId", "keySpec", "keyUsage", "region")
+_NATIVE_DB: Final = (
+    "automaticBackupReplicationKmsKeyId",
+    "kmsKeyId",
+    "masterUserSecret",
+    "performanceInsightsKmsKeyId",
+)
+_SNAPSHOT: Final = ("kmsKeyId", "region", "sharedAccounts")
+_COPY: Final = (*_KEYED, "sharedAccounts", "storageEncrypted")
+STACK_READS: Final[dict[str, tuple[str, ...]]] = {
+    "aws:rds/instance:Instance": (
+        *_KEYED,
+        *("arn", "clusterIdentifier", "id", "identifier", "replicateSourceDb", "restoreToPointInTime"),
+        *("snapshotIdentifier", "storageEncrypted"),
+    ),
+    "aws:rds/cluster:Cluster": (
+        *_KEYED,
+        *("arn", "clusterIdentifier", "id", "replicationSourceIdentifier", "restoreToPointInTime"),
+        *("snapshotIdentifier", "storageEncrypted"),
+    ),
+    "aws:rds/clusterInstance:ClusterInstance": _KEYED,
+    "aws:rds/globalCluster:GlobalCluster": ("kmsKeyId", "sourceDbClusterIdentifier", "storageEncrypted"),
+    "aws:rds/snapshot:Snapshot": (*_SNAPSHOT, "dbInstanceIdentifier"),
+    "aws:rds/clusterSnapshot:ClusterSnapshot": (*_SNAPSHOT, "dbClusterIdentifier"),
+    "aws:rds/snapshotCopy:SnapshotCopy": (*_COPY, "sourceDbSnapshotIdentifier"),
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": (*_COPY, "sourceDbClusterSnapshotIdentifier"),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
+        *_KEYED,
+        *("sourceDbInstanceArn", "storageEncrypted"),
+    ),
+    "aws:kms/key:Key": (*(p for p in _KMS_KEY if p != "keySpec"), "policy"),
+    "aws:kms/replicaKey:ReplicaKey": _KMS_KEY,
+    "aws:kms/externalKey:ExternalKey": _KMS_KEY,
+    "aws:kms/alias:Alias": ("arn", "name", "targetKeyArn", "targetKeyId"),
+    "aws-native:rds:DbInstance": (
+        *_NATIVE_DB,
+        *("dbClusterIdentifier", "dbClusterSnapshotIdentifier", "dbInstanceArn", "dbInstanceIdentifier"),
+        *("dbSnapshotIdentifier", "id", "region", "restoreTime", "restoreToPointInTime"),
+        *("sourceDbClusterIdentifier", "sourceDbInstanceIdentifier", "storageEncrypted", "useLatestRestorableTime"),
+    ),
+    "aws-native:rds:DbCluster": (
+        *_NATIVE_DB,
+        *("region", "replicationSourceIdentifier", "restoreToPointInTime", "snapshotIdentifier"),
+        "sourceDbClusterIdentifier",
+    ),
+    "aws-native:rds:DbSnapshot": ("sharedAccounts",),
+    "aws-native:kms:Key": (*_KMS_KEY, "keyPolicy", "origin"),
+    "aws-native:kms:ReplicaKey": (*_KMS_KEY, "keyPolicy"),
+    "aws-native:kms:Alias": ("aliasName", "arn", "targetKeyArn", "targetKeyId"),
+}
+PROVIDER_READS: Final = ("region",)
+
+
+class StackProps(WireProps):
+    """A stack view's properties: ``names`` decoded at once, any other property decoded from the
+    request when a rule first reads it. It holds no protobuf wrapper: ``locate`` finds the
+    ``Struct`` in the request again (each live wrapper slows every other protobuf access)."""
+
+    __slots__ = ("_locate",)
+
+    def __init__(self, locate: Callable[[], Any], names: Iterable[str]) -> None:
+        fields = locate().fields
+        self._locate, self._struct = locate, None
+        self._known = known = dict.fromkeys(names)  # most are absent: read only those present
+        for name in names:
+            if (field := fields.get(name)) is not None:
+                known[name] = value_of(field)
+
+    def _fields(self) -> Any:
+        return self._locate().fields
 
 
 def request_view(request: Any, provider: Props | None = None) -> Resource:
-    """The rules' view of an ``AnalyzeRequest`` or an ``AnalyzerResource`` (``provider``: a view
-    of its provider's properties already made, else one is made from the request)."""
+    """The rules' view of an ``AnalyzeRequest``, decoding what the rules read as they read it."""
     if provider is None and request.HasField("provider"):
         provider = WireProps(request.provider.properties)
     return Resource(
@@ -116,12 +209,17 @@ def request_view(request: Any, provider: Props | None = None) -> Resource:
     )
 
 
-def _urns(entries: Any, prop: str) -> Iterable[str]:
-    entry = entries.get(prop)
-    return entry.urns if entry is not None else ()
+def _properties(resources: Any, index: int) -> Any:
+    return resources[index].properties
 
 
-def _provider_view(resource: Any, seen: dict[str, tuple[Any, WireProps]]) -> WireProps | None:
+def _provider_properties(resources: Any, index: int) -> Any:
+    return resources[index].provider.properties
+
+
+def _provider_view(
+    resource: Any, resources: Any, index: int, seen: dict[str, tuple[Any, StackProps]]
+) -> StackProps | None:
     """One view per provider: the request repeats a provider's properties with each of its
     resources, so resources of one provider share the view (and what it decoded) when the
     properties are equal, as they are within one request."""
@@ -130,23 +228,26 @@ def _provider_view(resource: Any, seen: dict[str, tuple[Any, WireProps]]) -> Wir
     provider = resource.provider
     known = seen.get(provider.urn)
     if known is None or known[0] != provider.properties:
-        known = seen[provider.urn] = (provider.properties, WireProps(provider.properties))
+        view = StackProps(partial(_provider_properties, resources, index), PROVIDER_READS)
+        known = seen[provider.urn] = (provider.properties, view)
     return known[1]
 
 
 def request_stack(request: analyzer_pb2.AnalyzeStackRequest, types: frozenset[str]) -> Stack:
     """The resources of ``types``, viewed and linked; the others are never decoded."""
-    providers: dict[str, tuple[Any, WireProps]] = {}
+    providers: dict[str, tuple[Any, StackProps]] = {}
+    resources = request.resources
     views = []
-    for resource in request.resources:
-        if resource.type in types:
-            entries = resource.propertyDependencies
-            views.append(
-                (
-                    request_view(resource, _provider_view(resource, providers)),
-                    partial(_urns, entries) if entries else None,
-                )
-            )
+    for index, resource in enumerate(resources):
+        type_ = resource.type
+        if type_ not in types:
+            continue
+        props = StackProps(partial(_properties, resources, index), STACK_READS.get(type_, ()))
+        provider = _provider_view(resource, resources, index, providers)
+        view = Resource(resource.urn, type_, resource.name, props, resource.options.protect, provider)
+        entries = resource.propertyDependencies
+        dependencies = {prop: tuple(entry.urns) for prop, entry in entries.items()} if entries else None
+        views.append((view, dependencies.get if dependencies else None))
     return linked_stack(views)
 
 

@@ -21,6 +21,7 @@ import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from legitimate_stacks import KINDS, legitimate_stack
 from pulumi_policy import EnforcementLevel
 from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
@@ -41,6 +42,9 @@ PLACEMENT, AT_REST, HYGIENE, LIFECYCLE = (
 )
 
 
+SERVICER_ARGS = ("encrypted-rds-guard", "1.0.0", rdsguard.build_policies(), EnforcementLevel.MANDATORY)
+
+
 # --- the reference: the SDK's servicer, with the lookups the indexes replaced --------------------
 
 
@@ -49,8 +53,7 @@ class BothServicers:
     to the pack's Analyzer, and fails unless their responses are identical."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        args = ("encrypted-rds-guard", "1.0.0", rdsguard.build_policies(), EnforcementLevel.MANDATORY)
-        self.reference, self.fast = analyzer.SDK_SERVICER(*args), analyzer.Analyzer(*args)
+        self.reference, self.fast = analyzer.SDK_SERVICER(*SERVICER_ARGS), analyzer.Analyzer(*SERVICER_ARGS)
         self.monkeypatch = monkeypatch
         self.verdicts = 0  # violations and remediations: the stream is not all silence
 
@@ -232,6 +235,64 @@ def test_a_stack_is_freed_after_the_response_is_sent_and_collection_resumes_then
         gc.enable()
     assert answered == (True, False)
     assert ended == (False, True)
+
+
+# --- what a stack view decodes at once -------------------------------------------------------------
+
+
+class InProcess:
+    """A stub for ``PolicyPackProcess`` calling a servicer in this process, as gRPC would."""
+
+    def __init__(self, servicer: Any) -> None:
+        self.servicer = servicer
+
+    def __getattr__(self, method: str) -> Any:
+        return lambda request: getattr(self.servicer, method)(request, None)
+
+
+def stack_reads(monkeypatch: pytest.MonkeyPatch, corpus: list[list[dict]]) -> dict[str, set[str]]:
+    """What the stack rules read of each request type (providers as "provider") over ``corpus``,
+    known and at preview, with approved keys configured so every stack rule runs."""
+    owners: dict[Any, str] = {}  # each stack view's properties -> its request type
+    reads: list[tuple[Any, str]] = []  # strong references: no id is reused between calls
+    make_stack, get = analyzer.request_stack, analyzer.StackProps.get
+
+    def recording_stack(request, types):
+        stack = make_stack(request, types)
+        for view in stack.by_urn.values():
+            owners[getattr(view.props, "inner", view.props)] = view.native_type or view.type
+            if view.provider is not None:
+                owners[view.provider] = "provider"
+        return stack
+
+    monkeypatch.setattr(analyzer, "request_stack", recording_stack)
+    monkeypatch.setattr(analyzer.StackProps, "get", lambda self, name: reads.append((self, name)) or get(self, name))
+    gate = PolicyPackProcess()
+    gate.stub = InProcess(analyzer.Analyzer(*SERVICER_ARGS))
+    gate.info = gate.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    gate.configure({PLACEMENT: {"approvedKmsKeys": ["alias/central-rds"]}})
+    for resources in corpus:
+        for form in (resources, as_preview(resources)):
+            gate.analyze_stack(form, stack="prod")
+    found: dict[str, set[str]] = {}
+    for props, name in reads:
+        found.setdefault(owners[props], set()).add(name)
+    return found
+
+
+def test_stack_views_decode_at_once_exactly_what_the_stack_rules_read(monkeypatch):
+    # A property read but not listed is decoded from the request again, more slowly; one listed
+    # but never read is decoded for nothing. Update analyzer.STACK_READS to what this reports.
+    corpus = [full_stack(stack) for stack in ("dev", "prod")]
+    corpus += [mutated("", case.values[0]) for case in MUTATION_CASES]
+    corpus += [legitimate_stack(kind, "prod") for kind in KINDS]
+    corpus.append(realistic_stack(240))
+    reads = stack_reads(monkeypatch, corpus)
+    listed = {
+        **{type_: set(names) for type_, names in analyzer.STACK_READS.items()},
+        "provider": set(analyzer.PROVIDER_READS),
+    }
+    assert {t: sorted(names) for t, names in reads.items()} == {t: sorted(names) for t, names in listed.items()}
 
 
 # --- decoding one value ----------------------------------------------------------------------------------
