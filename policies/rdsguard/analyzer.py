@@ -217,25 +217,23 @@ def _provider_properties(resources: Any, index: int) -> Any:
     return resources[index].provider.properties
 
 
-def _provider_view(
-    resource: Any, resources: Any, index: int, seen: dict[str, tuple[Any, StackProps]]
-) -> StackProps | None:
-    """One view per provider: the request repeats a provider's properties with each of its
-    resources, so resources of one provider share the view (and what it decoded) when the
-    properties are equal, as they are within one request."""
+def _provider_view(resource: Any, resources: Any, index: int, seen: dict[str, StackProps]) -> StackProps | None:
+    """One view per provider URN, shared by its resources (and what it decoded): the engine
+    sends each resource the provider registered under that URN (pkg/resource/deploy:
+    step_generator.go ``sg.providers[ref.URN()]``, analyze_snapshot.go ``providers[ref.URN()]``),
+    so within one request a provider URN has one set of properties."""
     if not resource.HasField("provider"):
         return None
-    provider = resource.provider
-    known = seen.get(provider.urn)
-    if known is None or known[0] != provider.properties:
-        view = StackProps(partial(_provider_properties, resources, index), PROVIDER_READS)
-        known = seen[provider.urn] = (provider.properties, view)
-    return known[1]
+    urn = resource.provider.urn
+    view = seen.get(urn)
+    if view is None:
+        view = seen[urn] = StackProps(partial(_provider_properties, resources, index), PROVIDER_READS)
+    return view
 
 
 def request_stack(request: analyzer_pb2.AnalyzeStackRequest, types: frozenset[str]) -> Stack:
     """The resources of ``types``, viewed and linked; the others are never decoded."""
-    providers: dict[str, tuple[Any, StackProps]] = {}
+    providers: dict[str, StackProps] = {}
     resources = request.resources
     views = []
     for index, resource in enumerate(resources):
