@@ -81,7 +81,8 @@ def value_of(field: Any) -> Any:
     """One property's ``google.protobuf.Value`` as rules see it: decoded, a preview unknown as
     ``UNKNOWN``, and an unreadable value as absent (``None``), as ``Props.get`` has it."""
     try:
-        value = decode(field)
+        # Most values the rules read are strings (identifiers, ARNs): no second call for them.
+        value = field.string_value if field.WhichOneof("kind") == "string_value" else decode(field)
     except Exception:
         return None
     if value.__class__ is str and value in UNKNOWN_SENTINELS:
