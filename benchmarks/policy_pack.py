@@ -1,6 +1,6 @@
 """Benchmark the policy pack over the engine's gRPC protocol, against floors measured in the same run.
 
-    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 5] [--requests 600] [--spawns 7]
+    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 11] [--requests 600] [--spawns 7]
     python -m benchmarks.policy_pack --write docs/performance.md   # ... and refresh its pack section
 
 Absolute figures are not stable on a shared 2-core machine, so every figure is set against a floor
@@ -330,7 +330,7 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> str:
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="AnalyzeStack stack sizes")
-    parser.add_argument("--runs", type=int, default=5, help="AnalyzeStack calls per size (median)")
+    parser.add_argument("--runs", type=int, default=11, help="AnalyzeStack calls per size (median)")
     parser.add_argument("--requests", type=int, default=600, help="Analyze and Remediate calls per kind of resource")
     parser.add_argument("--spawns", type=int, default=11, help="cold starts of each pack (median)")
     parser.add_argument("--write", type=Path, help="also replace the pack's benchmark section of this Markdown file")
