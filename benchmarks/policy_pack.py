@@ -1,7 +1,7 @@
 """Benchmark the policy pack over the engine's gRPC protocol, against floors measured in the same run.
 
     python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 11] [--requests 600] [--spawns 7]
-    python -m benchmarks.policy_pack --write docs/performance.md   # ... and refresh its pack section
+    python -m benchmarks.policy_pack --write docs/performance.md README.md   # ... and refresh them
 
 Absolute figures are not stable on a shared 2-core machine, so every figure is set against a floor
 measured in the same run, calls interleaved so both see the same load:
@@ -243,7 +243,8 @@ def verdict(met: bool) -> str:
     return "yes" if met else "**no**"
 
 
-def report(sizes: list[int], runs: int, requests: int, spawns: int) -> str:
+def report(sizes: list[int], runs: int, requests: int, spawns: int) -> tuple[str, str]:
+    """The whole report, and its goals table alone."""
     with tempfile.TemporaryDirectory() as temp:
         floor = write_pack(Path(temp) / "floor", FLOOR_PACK)
         reference = write_pack(Path(temp) / "one-policy", ONE_POLICY_PACK)
@@ -323,8 +324,9 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> str:
         goals.append(
             [f"cold start / one-policy pack ({label})", f"≤ {limit:g}x", f"{ratio:.2f}x", verdict(ratio <= limit)]
         )
-    lines += ["\n**Goals**\n", markdown_table(["measure", "goal", "this run", "met"], goals)]
-    return "\n".join(lines) + "\n"
+    goals_table = markdown_table(["measure", "goal", "this run", "met"], goals)
+    lines += ["\n**Goals**\n", goals_table]
+    return "\n".join(lines) + "\n", goals_table + "\n"
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -333,12 +335,24 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--runs", type=int, default=11, help="AnalyzeStack calls per size (median)")
     parser.add_argument("--requests", type=int, default=600, help="Analyze and Remediate calls per kind of resource")
     parser.add_argument("--spawns", type=int, default=11, help="cold starts of each pack (median)")
-    parser.add_argument("--write", type=Path, help="also replace the pack's benchmark section of this Markdown file")
+    parser.add_argument(
+        "--write",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="also replace, in these Markdown files, the sections marked policy-benchmark (the report) "
+        "and policy-goals (its goals table)",
+    )
     args = parser.parse_args(argv)
-    text = report(sorted(args.sizes), args.runs, args.requests, args.spawns)
+    text, goals = report(sorted(args.sizes), args.runs, args.requests, args.spawns)
     print(text)
-    if args.write:
-        write_into(args.write, text, "python -m benchmarks.policy_pack", "policy-benchmark")
+    for path in args.write:
+        sections = {"policy-benchmark": text, "policy-goals": goals}
+        found = [name for name in sections if f"<!-- {name}:start -->" in path.read_text()]
+        if not found:
+            raise SystemExit(f"{path} has no policy-benchmark or policy-goals section")
+        for name in found:
+            write_into(path, sections[name], "python -m benchmarks.policy_pack", name)
     return text
 
 

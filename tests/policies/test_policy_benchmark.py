@@ -37,13 +37,20 @@ def test_half_the_replicas_name_their_source_without_a_dependency():
     assert len(literal) * 2 == len(replicas)
 
 
-def test_benchmark_reports_every_goal_against_the_floor():
-    text = policy_pack.main(["--sizes", "60", "300", "--runs", "1", "--requests", "3", "--spawns", "1"])
+def test_benchmark_reports_every_goal_against_the_floor_and_writes_its_sections(tmp_path):
+    doc, readme = tmp_path / "performance.md", tmp_path / "README.md"
+    doc.write_text("# Performance\n<!-- policy-benchmark:start -->\nstale figures\n<!-- policy-benchmark:end -->\n")
+    readme.write_text("# Readme\n<!-- policy-goals:start -->\n<!-- policy-goals:end -->\nrest\n")
+    tiny = ["--sizes", "60", "300", "--runs", "1", "--requests", "3", "--spawns", "1"]
+    text = policy_pack.main([*tiny, "--write", str(doc), str(readme)])
     goals = text.split("**Goals**")[1]
     for measure in ("AnalyzeStack 60 → 300", "cold start / one-policy pack (bytecode compiled)"):
         assert f"| {measure}" in goals, measure
     assert goals.count("Analyze median") == 3
     assert goals.count("| cold start") == 2  # the pack as found, and with its bytecode compiled
+    assert "**AnalyzeStack**" in doc.read_text() and "stale figures" not in doc.read_text()
+    written = readme.read_text()
+    assert goals.strip() in written and "**AnalyzeStack**" not in written and written.endswith("rest\n")
 
 
 def test_realistic_stack_has_aws_native_resources_without_letting_them_dominate():
