@@ -1,6 +1,6 @@
 """Benchmark the policy pack over the engine's gRPC protocol, against floors measured in the same run.
 
-    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 11] [--requests 600] [--spawns 7]
+    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 11] [--requests 1500] [--spawns 11]
     python -m benchmarks.policy_pack --write docs/performance.md README.md   # ... and refresh them
 
 Absolute figures are not stable on a shared 2-core machine, so every figure is set against a floor
@@ -15,6 +15,10 @@ measured in the same run, calls interleaved so both see the same load:
   its modules on every start) and as a copy with its bytecode compiled (as Python writes it on the
   first start wherever it may, or ``python -m compileall policies`` at install).
 
+Every process is launched with what the engine adds to a pack's environment for a preview of the
+prod stack (its config as JSON, project, stack: ``offline.policy_gate.engine_environment``); the
+SDK reads it again on every call unless the pack keeps what it read.
+
 AnalyzeStack runs over ``benchmarks.stacks.realistic_stack`` at each size, with approvedKmsKeys
 configured so every stack rule runs, in a fresh pack process per size whose peak resident memory
 (``VmHWM``) is reported. Analyze and Remediate cycle through every resource of the 1,000-resource
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import shutil
 import statistics
@@ -35,11 +40,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi_policy.version import VERSION as SDK_VERSION
 
 from benchmarks.program import markdown_table, write_into
 from benchmarks.stacks import approved_aliases, realistic_stack
-from offline.policy_gate import DEFAULT_PACK, PolicyPackProcess, providers_of
+from offline.policy_gate import DEFAULT_PACK, PolicyPackProcess, engine_environment, providers_of
+from offline.runtime import stack_file
 from tests.policies.sdk_args import RULES, rdsguard
 from tests.policies.stack_fixtures import as_preview
 
@@ -148,6 +155,19 @@ def timed(call: Callable[[], Any]) -> float:
     return time.perf_counter() - began
 
 
+def launch_environment() -> dict[str, str]:
+    """What the engine adds to the environment of every pack it launches for a preview of the
+    prod stack: the stack's config (as strings, structured values as JSON) and its names."""
+    values = yaml.safe_load(stack_file("prod").read_text()).get("config", {})
+    config = {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
+    return engine_environment("encrypted-rds", "prod", dry_run=True, config=config)
+
+
+def launched(pack: Path = DEFAULT_PACK, config: dict[str, dict[str, Any]] | None = None) -> PolicyPackProcess:
+    """A pack (or a floor) launched the way the engine launches it for the prod stack."""
+    return PolicyPackProcess(pack, config=config, environment=launch_environment())
+
+
 def pack_config(size: int) -> dict[str, dict[str, Any]]:
     return {PLACEMENT: {"approvedKmsKeys": approved_aliases(size)}}
 
@@ -168,7 +188,7 @@ def measure_cold_start(reference: Path, compiled: Path, spawns: int) -> dict[str
     starts: dict[str, list[float]] = {name: [] for name in packs}
     for run in range(spawns):
         for name in taking_turns(list(packs), run):
-            with PolicyPackProcess(packs[name]) as process:
+            with launched(packs[name]) as process:
                 starts[name].append(process.startup_seconds)
     return {name: statistics.median(values) for name, values in starts.items()}
 
@@ -185,7 +205,7 @@ def measure_calls(floor: Path, count: int) -> dict[str, dict[str, dict[str, floa
     stack = realistic_stack(1000)
     providers = providers_of(stack)
     results: dict[str, dict[str, dict[str, float]]] = {}
-    with PolicyPackProcess(config=pack_config(1000)) as pack, PolicyPackProcess(floor) as noop:
+    with launched(config=pack_config(1000)) as pack, launched(floor) as noop:
         processes = {"pack": pack, "floor": noop}
         for process in processes.values():
             process.configure_stack("prod", "encrypted-rds", dry_run=True)
@@ -208,7 +228,7 @@ def measure_calls(floor: Path, count: int) -> dict[str, dict[str, dict[str, floa
 
 def measure_stack(floor: Path, size: int, runs: int) -> dict[str, float]:
     resources = realistic_stack(size)
-    with PolicyPackProcess(config=pack_config(size)) as pack, PolicyPackProcess(floor) as noop:
+    with launched(config=pack_config(size)) as pack, launched(floor) as noop:
         processes = {"pack": pack, "floor": noop}
         request = pack.analyze_stack_request(resources)
         response = pack.stub.AnalyzeStack(request)  # also the warm-up
@@ -333,7 +353,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="AnalyzeStack stack sizes")
     parser.add_argument("--runs", type=int, default=11, help="AnalyzeStack calls per size (median)")
-    parser.add_argument("--requests", type=int, default=600, help="Analyze and Remediate calls per kind of resource")
+    parser.add_argument("--requests", type=int, default=1500, help="Analyze and Remediate calls per kind of resource")
     parser.add_argument("--spawns", type=int, default=11, help="cold starts of each pack (median)")
     parser.add_argument(
         "--write",

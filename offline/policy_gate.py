@@ -26,6 +26,7 @@ no per-resource call but are part of AnalyzeStack.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -154,18 +155,38 @@ def provider_urn(reference: str) -> str:
     return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
 
 
+def engine_environment(
+    project: str, stack: str, dry_run: bool, config: Mapping[str, str] | None = None, organization: str = ""
+) -> dict[str, str]:
+    """What the engine adds to a policy pack's environment at launch (pkg/resource/plugin/
+    analyzer_plugin.go ``constructEnv``): the stack's config as a JSON object of strings (secrets
+    decrypted), and the organization, project, stack and whether it is a preview. Empty values
+    are left out, as the engine leaves them out."""
+    found = {
+        "PULUMI_CONFIG": json.dumps(dict(config)) if config else "",
+        "PULUMI_ORGANIZATION": organization,
+        "PULUMI_PROJECT": project,
+        "PULUMI_STACK": stack,
+        "PULUMI_DRY_RUN": "true" if dry_run else "false",
+    }
+    return {name: value for name, value in found.items() if value}
+
+
 class PolicyPackProcess:
-    """A policy pack served over gRPC by a child process, driven like the Pulumi engine drives it."""
+    """A policy pack served over gRPC by a child process, driven like the Pulumi engine drives it
+    (``environment``: what the engine adds to its environment, see :func:`engine_environment`)."""
 
     def __init__(
         self,
         pack_dir: str | os.PathLike[str] = DEFAULT_PACK,
         config: Mapping[str, Mapping[str, Any]] | None = None,
         python: str = sys.executable,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.config = dict(config or {})
         self.python = python
+        self.environment = dict(environment or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.info: analyzer_pb2.AnalyzerInfo | None = None
         self.engine = _Engine()
@@ -189,6 +210,7 @@ class PolicyPackProcess:
         self.process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(self.pack_dir)],
             cwd=self.pack_dir,
+            env={**os.environ, **self.environment},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )

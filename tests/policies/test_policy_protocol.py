@@ -4,9 +4,9 @@ import copy
 
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
-from stack_fixtures import KNOWN_VALUE_COUNTERPART, MUTATIONS, REMEDIATIONS, as_preview, full_stack, mutated
+from stack_fixtures import KNOWN_VALUE_COUNTERPART, MUTATIONS, REMEDIATIONS, as_preview, find, full_stack, mutated
 
-from offline.policy_gate import recorded_to_resources
+from offline.policy_gate import PolicyPackProcess, engine_environment, recorded_to_resources
 from offline.runtime import run_stack
 
 POLICY_NAMES = ["rds-encryption-at-rest", "rds-encryption-hygiene", "kms-key-lifecycle", "rds-key-placement"]
@@ -128,3 +128,38 @@ def test_violations_name_the_offending_resource(fresh):
     violation = next(v for v in fresh.analyze_stack(resources, stack="prod").mandatory)
     assert violation.urn.endswith("::aurora")
     assert "[rds-storage-encrypted] Cluster 'aurora'" in violation.message
+
+
+# --- the environment the engine launches a pack with -----------------------------------------------
+
+
+def test_engine_environment_holds_the_stack_config_as_json_and_leaves_out_empty_values():
+    found = engine_environment("encrypted-rds", "prod", dry_run=True, config={"aws:region": "us-east-1"})
+    assert found == {
+        "PULUMI_CONFIG": '{"aws:region": "us-east-1"}',
+        "PULUMI_PROJECT": "encrypted-rds",
+        "PULUMI_STACK": "prod",
+        "PULUMI_DRY_RUN": "true",
+    }
+
+
+def test_a_pack_is_launched_with_the_engines_environment(tmp_path):
+    (tmp_path / "__main__.py").write_text(
+        "import os\n"
+        "from pulumi_policy import PolicyPack, ResourceValidationPolicy\n"
+        "PolicyPack(name=os.environ['PULUMI_STACK'] + '-pack', policies=[ResourceValidationPolicy(\n"
+        "    name='nothing', description='Judges nothing.', validate=lambda args, report: None)])\n"
+    )
+    with PolicyPackProcess(tmp_path, environment=engine_environment("encrypted-rds", "prod", dry_run=False)) as pack:
+        assert pack.info.name == "prod-pack"
+
+
+def test_the_pack_judges_alike_with_the_stack_config_in_its_environment():
+    # The engine passes the whole stack config (PULUMI_CONFIG) and the stack's names at launch.
+    config = {"aws:region": "us-east-1", "encrypted-rds:subnetIds": '["subnet-1", "subnet-2"]'}
+    environment = engine_environment("encrypted-rds", "prod", dry_run=True, config=config)
+    resources = full_stack("prod")
+    find(resources, "database-instance")["inputs"]["storageEncrypted"] = False
+    with PolicyPackProcess() as plain, PolicyPackProcess(environment=environment) as launched:
+        verdicts = [sorted(map(str, p.analyze_stack(resources, stack="prod").violations)) for p in (plain, launched)]
+    assert verdicts[0] == verdicts[1] != []
