@@ -20,8 +20,9 @@ prod stack (its config as JSON, project, stack: ``offline.policy_gate.engine_env
 SDK reads it again on every call unless the pack keeps what it read.
 
 AnalyzeStack runs over ``benchmarks.stacks.realistic_stack`` at each size, with approvedKmsKeys
-configured so every stack rule runs, in a fresh pack process per size whose peak resident memory
-(``VmHWM``) is reported. Analyze and Remediate cycle through every resource of the 1,000-resource
+configured so every stack rule runs, in a pack process (and a floor) per size whose peak resident
+memory (``VmHWM``) is reported; each round of calls goes through every size, so the growth from
+the smallest to the largest compares figures taken in the same minutes. Analyze and Remediate cycle through every resource of the 1,000-resource
 stack in its known and its preview form (unknown outputs), grouped by what the rules cover.
 """
 
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -226,25 +228,37 @@ def measure_calls(floor: Path, count: int) -> dict[str, dict[str, dict[str, floa
     return results
 
 
-def measure_stack(floor: Path, size: int, runs: int) -> dict[str, float]:
-    resources = realistic_stack(size)
-    with launched(config=pack_config(size)) as pack, launched(floor) as noop:
-        processes = {"pack": pack, "floor": noop}
-        request = pack.analyze_stack_request(resources)
-        response = pack.stub.AnalyzeStack(request)  # also the warm-up
-        if response.diagnostics:
-            raise SystemExit(f"the {size}-resource stack should pass: {response.diagnostics[0].message}")
-        noop.stub.AnalyzeStack(request)
-        times: dict[str, list[float]] = {name: [] for name in processes}
+def measure_stacks(floor: Path, sizes: list[int], runs: int) -> dict[int, dict[str, float]]:
+    """Median AnalyzeStack seconds per size, for a pack and a floor per size (so each process's
+    peak memory is its size's). Every round calls every size, pack and floor taking turns, so a
+    change of load on the machine falls on all sizes alike rather than on the last measured: the
+    growth from the smallest to the largest size is a ratio of figures from the same minutes."""
+    with ExitStack() as running:
+        processes: dict[int, dict[str, PolicyPackProcess]] = {}
+        requests: dict[int, Any] = {}
+        for size in sizes:
+            pack = running.enter_context(launched(config=pack_config(size)))
+            processes[size] = {"pack": pack, "floor": running.enter_context(launched(floor))}
+            requests[size] = pack.analyze_stack_request(realistic_stack(size))
+            response = pack.stub.AnalyzeStack(requests[size])  # also the warm-up
+            if response.diagnostics:
+                raise SystemExit(f"the {size}-resource stack should pass: {response.diagnostics[0].message}")
+            processes[size]["floor"].stub.AnalyzeStack(requests[size])
+        times = {size: {"pack": [], "floor": []} for size in sizes}
         for run in range(runs):
-            for name in taking_turns(list(processes), run):
-                times[name].append(timed(lambda: processes[name].stub.AnalyzeStack(request)))  # noqa: B023
+            for size in sizes[run % len(sizes) :] + sizes[: run % len(sizes)]:
+                for name in taking_turns(["pack", "floor"], run):
+                    call = processes[size][name].stub.AnalyzeStack
+                    times[size][name].append(timed(lambda: call(requests[size])))  # noqa: B023
         return {
-            "pack": statistics.median(times["pack"]),
-            "floor": statistics.median(times["floor"]),
-            "rss": peak_rss(pack),
-            "floor rss": peak_rss(noop),
-            "rules' resources": sum(1 for r in resources if r["type"] in COVERED),
+            size: {
+                "pack": statistics.median(times[size]["pack"]),
+                "floor": statistics.median(times[size]["floor"]),
+                "rss": peak_rss(processes[size]["pack"]),
+                "floor rss": peak_rss(processes[size]["floor"]),
+                "rules' resources": sum(1 for r in realistic_stack(size) if r["type"] in COVERED),
+            }
+            for size in sizes
         }
 
 
@@ -268,14 +282,14 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> tuple[str
     with tempfile.TemporaryDirectory() as temp:
         floor = write_pack(Path(temp) / "floor", FLOOR_PACK)
         reference = write_pack(Path(temp) / "one-policy", ONE_POLICY_PACK)
-        stacks = {size: measure_stack(floor, size, runs) for size in sizes}
+        stacks = measure_stacks(floor, sizes, runs)
         calls = measure_calls(floor, requests)
         cold = measure_cold_start(reference, compiled_copy(Path(temp) / "compiled"), spawns)
 
     goals: list[list[str]] = []
     lines = [
         f"Measured on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pulumi-policy {SDK_VERSION}.\n",
-        f"**AnalyzeStack** over realistic stacks (median of {runs} calls each, interleaved with the floor)\n",
+        f"**AnalyzeStack** over realistic stacks (median of {runs} calls each; every round calls every size, pack and floor taking turns)\n",
         markdown_table(
             ["resources", "judged by rules", "pack", "no-op floor", "pack / floor", "pack peak RSS", "floor peak RSS"],
             [
