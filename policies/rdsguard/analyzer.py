@@ -80,11 +80,14 @@ _UNREAD: Final = object()
 def value_of(field: Any) -> Any:
     """One property's ``google.protobuf.Value`` as rules see it: decoded, a preview unknown as
     ``UNKNOWN``, and an unreadable value as absent (``None``), as ``Props.get`` has it."""
-    try:
-        # Most values the rules read are strings (identifiers, ARNs): no second call for them.
-        value = field.string_value if field.WhichOneof("kind") == "string_value" else decode(field)
-    except Exception:
-        return None
+    # Most values the rules read are non-empty strings (identifiers, ARNs): a Value of another kind
+    # reads as "" there, and so does an empty string, so only those ask which kind the value is.
+    value = field.string_value
+    if not value:
+        try:
+            value = decode(field)
+        except Exception:
+            return None
     if value.__class__ is str and value in UNKNOWN_SENTINELS:
         return UNKNOWN  # decoded values hold no SDK proxy or secret: this is all known() does
     return value
@@ -183,14 +186,13 @@ PROVIDER_READS: Final = ("region",)
 
 
 class StackProps(WireProps):
-    """A stack view's properties: ``names`` decoded at once, any other property decoded from the
+    """A stack view's properties: ``names`` decoded at once from ``fields``, any other decoded from the
     request when a rule first reads it. It holds no protobuf wrapper: ``locate`` finds the
     ``Struct`` in the request again (each live wrapper slows every other protobuf access)."""
 
     __slots__ = ("_locate",)
 
-    def __init__(self, locate: Callable[[], Any], names: Iterable[str]) -> None:
-        fields = locate().fields
+    def __init__(self, fields: Any, locate: Callable[[], Any], names: Iterable[str]) -> None:
         self._locate, self._struct = locate, None
         self._known = known = dict.fromkeys(names)  # most are absent: read only those present
         for name in names:
@@ -228,7 +230,8 @@ def _provider_view(resource: Any, resources: Any, index: int, seen: dict[str, St
     urn = resource.provider.urn
     view = seen.get(urn)
     if view is None:
-        view = seen[urn] = StackProps(partial(_provider_properties, resources, index), PROVIDER_READS)
+        locate = partial(_provider_properties, resources, index)
+        view = seen[urn] = StackProps(resource.provider.properties.fields, locate, PROVIDER_READS)
     return view
 
 
@@ -241,7 +244,8 @@ def request_stack(request: analyzer_pb2.AnalyzeStackRequest, types: frozenset[st
         type_ = resource.type
         if type_ not in types:
             continue
-        props = StackProps(partial(_properties, resources, index), STACK_READS.get(type_, ()))
+        locate = partial(_properties, resources, index)
+        props = StackProps(resource.properties.fields, locate, STACK_READS.get(type_, ()))
         provider = _provider_view(resource, resources, index, providers)
         view = Resource(resource.urn, type_, resource.name, props, resource.options.protect, provider)
         entries = resource.propertyDependencies
