@@ -1,6 +1,6 @@
 """Benchmark the policy pack over the engine's gRPC protocol, against floors measured in the same run.
 
-    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 11] [--requests 1500] [--spawns 11]
+    python -m benchmarks.policy_pack [--sizes 1000 5000 20000] [--runs 11] [--requests 1500] [--spawns 11] [--pairs 3]
     python -m benchmarks.policy_pack --write docs/performance.md README.md   # ... and refresh them
 
 Absolute figures are not stable on a shared 2-core machine, so every figure is set against a floor
@@ -20,9 +20,11 @@ prod stack (its config as JSON, project, stack: ``offline.policy_gate.engine_env
 SDK reads it again on every call unless the pack keeps what it read.
 
 AnalyzeStack runs over ``benchmarks.stacks.realistic_stack`` at each size, with approvedKmsKeys
-configured so every stack rule runs, in a pack process (and a floor) per size whose peak resident
-memory (``VmHWM``) is reported; each round of calls goes through every size, so the growth from
-the smallest to the largest compares figures taken in the same minutes. Analyze and Remediate cycle through every resource of the 1,000-resource
+configured so every stack rule runs, in ``--pairs`` pack processes (and as many floors) per size,
+the largest peak resident memory (``VmHWM``) reported; each round of calls goes through every size
+and pair, so the growth from the smallest to the largest compares figures taken in the same
+minutes. How a process lands on the machine (cores, memory) moves one pair's ratio by several per
+cent, so each ratio is the median of the pairs'. Analyze and Remediate cycle through every resource of the 1,000-resource
 stack in its known and its preview form (unknown outputs), grouped by what the rules cover.
 """
 
@@ -201,61 +203,77 @@ def category(resource: dict[str, Any]) -> str:
     return "KMS" if resource["type"].startswith(("aws:kms/", "aws-native:kms:")) else "RDS"
 
 
-def measure_calls(floor: Path, count: int) -> dict[str, dict[str, dict[str, float]]]:
+def combined(per_pair: list[dict[str, float]]) -> dict[str, float]:
+    """Pack and floor medians over process pairs, and the median of the pairs' ratios: how a
+    process lands on the machine (cores, memory) moves one pair's ratio by several per cent."""
+    return {
+        "pack": statistics.median(m["pack"] for m in per_pair),
+        "floor": statistics.median(m["floor"] for m in per_pair),
+        "ratio": statistics.median(m["pack"] / m["floor"] for m in per_pair),
+    }
+
+
+def measure_calls(floor: Path, count: int, pairs: int) -> dict[str, dict[str, dict[str, float]]]:
     """Median Analyze and Remediate seconds per category of resource, for the pack and the floor:
-    ``count`` calls per category, cycling through its resources after one warm-up pass."""
+    in each of ``pairs`` pack and floor processes, ``count // pairs`` calls per category, cycling
+    through its resources after one warm-up pass."""
     stack = realistic_stack(1000)
     providers = providers_of(stack)
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    with launched(config=pack_config(1000)) as pack, launched(floor) as noop:
-        processes = {"pack": pack, "floor": noop}
-        for process in processes.values():
-            process.configure_stack("prod", "encrypted-rds", dry_run=True)
-        pools: dict[str, list[Any]] = {}
-        for resource in stack + as_preview(stack):
-            if resource["urn"] not in providers:
-                pools.setdefault(category(resource), []).append(pack.analyze_request(resource, providers))
-        for method in ("Analyze", "Remediate"):
-            results[method] = {}
-            for kind, pool in sorted(pools.items()):
-                times: dict[str, list[float]] = {name: [] for name in processes}
-                for i in range(len(pool) + count):
-                    for name in taking_turns(list(processes), i):
-                        took = timed(lambda: getattr(processes[name].stub, method)(pool[i % len(pool)]))  # noqa: B023
-                        if i >= len(pool):
-                            times[name].append(took)
-                results[method][kind] = {name: statistics.median(values) for name, values in times.items()}
-    return results
+    per_pair: dict[str, dict[str, list[dict[str, float]]]] = {}
+    for _pair in range(pairs):
+        with launched(config=pack_config(1000)) as pack, launched(floor) as noop:
+            processes = {"pack": pack, "floor": noop}
+            for process in processes.values():
+                process.configure_stack("prod", "encrypted-rds", dry_run=True)
+            pools: dict[str, list[Any]] = {}
+            for resource in stack + as_preview(stack):
+                if resource["urn"] not in providers:
+                    pools.setdefault(category(resource), []).append(pack.analyze_request(resource, providers))
+            for method in ("Analyze", "Remediate"):
+                for kind, pool in sorted(pools.items()):
+                    times: dict[str, list[float]] = {name: [] for name in processes}
+                    for i in range(len(pool) + count // pairs):
+                        for name in taking_turns(list(processes), i):
+                            call = getattr(processes[name].stub, method)
+                            took = timed(lambda: call(pool[i % len(pool)]))  # noqa: B023
+                            if i >= len(pool):
+                                times[name].append(took)
+                    medians = {name: statistics.median(values) for name, values in times.items()}
+                    per_pair.setdefault(method, {}).setdefault(kind, []).append(medians)
+    return {method: {kind: combined(found) for kind, found in kinds.items()} for method, kinds in per_pair.items()}
 
 
-def measure_stacks(floor: Path, sizes: list[int], runs: int) -> dict[int, dict[str, float]]:
-    """Median AnalyzeStack seconds per size, for a pack and a floor per size (so each process's
-    peak memory is its size's). Every round calls every size, pack and floor taking turns, so a
-    change of load on the machine falls on all sizes alike rather than on the last measured: the
-    growth from the smallest to the largest size is a ratio of figures from the same minutes."""
+def measure_stacks(floor: Path, sizes: list[int], runs: int, pairs: int) -> dict[int, dict[str, float]]:
+    """Median AnalyzeStack seconds per size, over ``pairs`` pack and floor processes per size (so
+    each process's peak memory is its size's; the largest is reported). Every round calls every
+    size and pair, pack and floor taking turns, so a change of load on the machine falls on all
+    sizes alike rather than on the last measured: the growth from the smallest to the largest size
+    is a ratio of figures from the same minutes."""
     with ExitStack() as running:
-        processes: dict[int, dict[str, PolicyPackProcess]] = {}
+        processes: dict[int, list[dict[str, PolicyPackProcess]]] = {size: [] for size in sizes}
         requests: dict[int, Any] = {}
         for size in sizes:
-            pack = running.enter_context(launched(config=pack_config(size)))
-            processes[size] = {"pack": pack, "floor": running.enter_context(launched(floor))}
-            requests[size] = pack.analyze_stack_request(realistic_stack(size))
-            response = pack.stub.AnalyzeStack(requests[size])  # also the warm-up
-            if response.diagnostics:
-                raise SystemExit(f"the {size}-resource stack should pass: {response.diagnostics[0].message}")
-            processes[size]["floor"].stub.AnalyzeStack(requests[size])
-        times = {size: {"pack": [], "floor": []} for size in sizes}
+            for _pair in range(pairs):
+                pack = running.enter_context(launched(config=pack_config(size)))
+                noop = running.enter_context(launched(floor))
+                processes[size].append({"pack": pack, "floor": noop})
+                requests.setdefault(size, pack.analyze_stack_request(realistic_stack(size)))
+                response = pack.stub.AnalyzeStack(requests[size])  # also the warm-up
+                if response.diagnostics:
+                    raise SystemExit(f"the {size}-resource stack should pass: {response.diagnostics[0].message}")
+                noop.stub.AnalyzeStack(requests[size])
+        times = {size: [{"pack": [], "floor": []} for _ in range(pairs)] for size in sizes}
         for run in range(runs):
             for size in sizes[run % len(sizes) :] + sizes[: run % len(sizes)]:
-                for name in taking_turns(["pack", "floor"], run):
-                    call = processes[size][name].stub.AnalyzeStack
-                    times[size][name].append(timed(lambda: call(requests[size])))  # noqa: B023
+                for pair, pair_processes in enumerate(processes[size]):
+                    for name in taking_turns(["pack", "floor"], run + pair):
+                        call = pair_processes[name].stub.AnalyzeStack
+                        times[size][pair][name].append(timed(lambda: call(requests[size])))  # noqa: B023
         return {
             size: {
-                "pack": statistics.median(times[size]["pack"]),
-                "floor": statistics.median(times[size]["floor"]),
-                "rss": peak_rss(processes[size]["pack"]),
-                "floor rss": peak_rss(processes[size]["floor"]),
+                **combined([{name: statistics.median(found) for name, found in pair.items()} for pair in times[size]]),
+                "rss": max(peak_rss(pair["pack"]) for pair in processes[size]),
+                "floor rss": max(peak_rss(pair["floor"]) for pair in processes[size]),
                 "rules' resources": sum(1 for r in realistic_stack(size) if r["type"] in COVERED),
             }
             for size in sizes
@@ -277,19 +295,21 @@ def verdict(met: bool) -> str:
     return "yes" if met else "**no**"
 
 
-def report(sizes: list[int], runs: int, requests: int, spawns: int) -> tuple[str, str]:
+def report(sizes: list[int], runs: int, requests: int, spawns: int, pairs: int) -> tuple[str, str]:
     """The whole report, and its goals table alone."""
     with tempfile.TemporaryDirectory() as temp:
         floor = write_pack(Path(temp) / "floor", FLOOR_PACK)
         reference = write_pack(Path(temp) / "one-policy", ONE_POLICY_PACK)
-        stacks = measure_stacks(floor, sizes, runs)
-        calls = measure_calls(floor, requests)
+        stacks = measure_stacks(floor, sizes, runs, pairs)
+        calls = measure_calls(floor, requests, pairs)
         cold = measure_cold_start(reference, compiled_copy(Path(temp) / "compiled"), spawns)
 
     goals: list[list[str]] = []
     lines = [
         f"Measured on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, pulumi-policy {SDK_VERSION}.\n",
-        f"**AnalyzeStack** over realistic stacks (median of {runs} calls each; every round calls every size, pack and floor taking turns)\n",
+        f"**AnalyzeStack** over realistic stacks ({pairs} pack and floor processes per size, median of {runs} "
+        "calls each; every round calls every size, pack and floor taking turns; the ratio is the median of "
+        "the pairs')\n",
         markdown_table(
             ["resources", "judged by rules", "pack", "no-op floor", "pack / floor", "pack peak RSS", "floor peak RSS"],
             [
@@ -298,7 +318,7 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> tuple[str
                     m["rules' resources"],
                     seconds(m["pack"]),
                     seconds(m["floor"]),
-                    f"{m['pack'] / m['floor']:.2f}x",
+                    f"{m['ratio']:.2f}x",
                     megabytes(m["rss"]),
                     megabytes(m["floor rss"]),
                 ]
@@ -318,7 +338,7 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> tuple[str
             [f"AnalyzeStack {sizes[0]:,} → {sizes[-1]:,}", f"≤ {limit:g}x", f"{growth:.1f}x", verdict(growth <= limit)]
         )
     if 5000 in stacks:
-        ratio = stacks[5000]["pack"] / stacks[5000]["floor"]
+        ratio = stacks[5000]["ratio"]
         goals.append(
             ["AnalyzeStack 5,000 / floor", f"≤ {GOALS['stack']:g}x", f"{ratio:.2f}x", verdict(ratio <= GOALS["stack"])]
         )
@@ -329,19 +349,20 @@ def report(sizes: list[int], runs: int, requests: int, spawns: int) -> tuple[str
 
     for method, by_kind in calls.items():
         lines += [
-            f"\n**{method}** per resource (medians of {requests} calls per kind, cycling through those "
+            f"\n**{method}** per resource ({pairs} pack and floor processes, {requests // pairs} calls per kind "
+            "in each, the ratio the median of the pairs'; cycling through those "
             "resources of the 1,000-resource stack, known and preview)\n",
             markdown_table(
                 ["resources", "pack", "no-op floor", "pack / floor"],
                 [
-                    [KINDS[kind], seconds(m["pack"]), seconds(m["floor"]), f"{m['pack'] / m['floor']:.2f}x"]
+                    [KINDS[kind], seconds(m["pack"]), seconds(m["floor"]), f"{m['ratio']:.2f}x"]
                     for kind, m in by_kind.items()
                 ],
             ),
         ]
     for kind, m in calls["Analyze"].items():
         goal = GOALS["unrelated" if kind == "unrelated" else "covered"]
-        ratio = m["pack"] / m["floor"]
+        ratio = m["ratio"]
         goals.append([f"Analyze median, {kind} / floor", f"≤ {goal:g}x", f"{ratio:.2f}x", verdict(ratio <= goal)])
 
     ratios = {name: cold[name] / cold["one-policy pack"] for name in ("pack", "compiled pack")}
@@ -369,6 +390,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--runs", type=int, default=11, help="AnalyzeStack calls per size (median)")
     parser.add_argument("--requests", type=int, default=1500, help="Analyze and Remediate calls per kind of resource")
     parser.add_argument("--spawns", type=int, default=11, help="cold starts of each pack (median)")
+    parser.add_argument("--pairs", type=int, default=3, help="pack and floor processes measured side by side")
     parser.add_argument(
         "--write",
         type=Path,
@@ -378,7 +400,7 @@ def main(argv: list[str] | None = None) -> str:
         "and policy-goals (its goals table)",
     )
     args = parser.parse_args(argv)
-    text, goals = report(sorted(args.sizes), args.runs, args.requests, args.spawns)
+    text, goals = report(sorted(args.sizes), args.runs, args.requests, args.spawns, args.pairs)
     print(text)
     for path in args.write:
         sections = {"policy-benchmark": text, "policy-goals": goals}

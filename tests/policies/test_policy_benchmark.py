@@ -41,7 +41,7 @@ def test_benchmark_reports_every_goal_against_the_floor_and_writes_its_sections(
     doc, readme = tmp_path / "performance.md", tmp_path / "README.md"
     doc.write_text("# Performance\n<!-- policy-benchmark:start -->\nstale figures\n<!-- policy-benchmark:end -->\n")
     readme.write_text("# Readme\n<!-- policy-goals:start -->\n<!-- policy-goals:end -->\nrest\n")
-    tiny = ["--sizes", "60", "300", "--runs", "1", "--requests", "3", "--spawns", "1"]
+    tiny = ["--sizes", "60", "300", "--runs", "1", "--requests", "4", "--spawns", "1", "--pairs", "2"]
     text = policy_pack.main([*tiny, "--write", str(doc), str(readme)])
     goals = text.split("**Goals**")[1]
     for measure in ("AnalyzeStack 60 → 300", "cold start / one-policy pack (bytecode compiled)"):
