@@ -70,13 +70,18 @@ class BothServicers:
         return call
 
 
+def in_process(stub: Any) -> PolicyPackProcess:
+    """``PolicyPackProcess`` driven in this process through ``stub`` instead of a gRPC channel."""
+    gate = PolicyPackProcess()
+    gate.stub = stub
+    gate.info = gate.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    return gate
+
+
 @pytest.fixture
 def both(monkeypatch):
     """``PolicyPackProcess`` driven in-process through :class:`BothServicers`."""
-    gate = PolicyPackProcess()
-    gate.stub = BothServicers(monkeypatch)
-    gate.info = gate.stub.GetAnalyzerInfo(empty_pb2.Empty())
-    return gate
+    return in_process(BothServicers(monkeypatch))
 
 
 def replay(gate: PolicyPackProcess, resources: list[dict], stack: str, config: dict | None = None) -> None:
@@ -189,7 +194,7 @@ def test_a_stack_call_pauses_garbage_collection_and_leaves_it_as_it_was(monkeypa
     during = []
     judge = rdsguard.pack.StackRules.judge
     monkeypatch.setattr(rdsguard.pack.StackRules, "judge", lambda *args: during.append(gc.isenabled()) or judge(*args))
-    fast = analyzer.Analyzer("encrypted-rds-guard", "1.0.0", rdsguard.build_policies(), EnforcementLevel.MANDATORY)
+    fast = analyzer.Analyzer(*SERVICER_ARGS)
     request = PolicyPackProcess().analyze_stack_request(full_stack("prod"))
     after = []
     try:
@@ -221,7 +226,7 @@ def test_a_stack_is_freed_after_the_response_is_sent_and_collection_resumes_then
     monkeypatch.setattr(
         rdsguard.pack.StackRules, "judge", lambda self, stack, *a: judged.append(stack) or judge(self, stack, *a)
     )
-    fast = analyzer.Analyzer("encrypted-rds-guard", "1.0.0", rdsguard.build_policies(), EnforcementLevel.MANDATORY)
+    fast = analyzer.Analyzer(*SERVICER_ARGS)
     request = PolicyPackProcess().analyze_stack_request(full_stack("prod"))
     context = RecordingContext()
     gc.enable()
@@ -241,8 +246,7 @@ def test_runtime_settings_are_read_from_the_environment_once_not_per_call(monkey
     # The engine fixes them at launch (PULUMI_CONFIG, PULUMI_PROJECT, ...): 44 µs per call otherwise.
     calls = []
     monkeypatch.setattr(analyzer.SDK_SERVICER, "_configure_runtime_settings", lambda self: calls.append(self))
-    gate = PolicyPackProcess()
-    gate.stub = InProcess(analyzer.Analyzer(*SERVICER_ARGS))
+    gate = in_process(InProcess(analyzer.Analyzer(*SERVICER_ARGS)))
     resources = full_stack("prod")
     for resource in resources[:5]:
         gate.analyze(resource)
@@ -281,9 +285,7 @@ def stack_reads(monkeypatch: pytest.MonkeyPatch, corpus: list[list[dict]]) -> di
 
     monkeypatch.setattr(analyzer, "request_stack", recording_stack)
     monkeypatch.setattr(analyzer.StackProps, "get", lambda self, name: reads.append((self, name)) or get(self, name))
-    gate = PolicyPackProcess()
-    gate.stub = InProcess(analyzer.Analyzer(*SERVICER_ARGS))
-    gate.info = gate.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    gate = in_process(InProcess(analyzer.Analyzer(*SERVICER_ARGS)))
     gate.configure({PLACEMENT: {"approvedKmsKeys": ["alias/central-rds"]}})
     for resources in corpus:
         for form in (resources, as_preview(resources)):
