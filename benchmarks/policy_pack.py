@@ -24,8 +24,9 @@ configured so every stack rule runs, in ``--pairs`` pack processes (and as many 
 the largest peak resident memory (``VmHWM``) reported; each round of calls goes through every size
 and pair, so the growth from the smallest to the largest compares figures taken in the same
 minutes. How a process lands on the machine (cores, memory) moves one pair's ratio by several per
-cent, so each ratio is the median of the pairs'. Analyze and Remediate cycle through every resource of the 1,000-resource
-stack in its known and its preview form (unknown outputs), grouped by what the rules cover.
+cent, so each ratio is the median of the pairs'. Analyze and Remediate cycle through every resource
+of the 1,000-resource stack in its known and its preview form (unknown outputs), grouped by what
+the rules cover.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +163,7 @@ def timed(call: Callable[[], Any]) -> float:
     return time.perf_counter() - began
 
 
+@cache
 def launch_environment() -> dict[str, str]:
     """What the engine adds to the environment of every pack it launches for a preview of the
     prod stack: the stack's config (as strings, structured values as JSON) and its names."""
@@ -264,13 +267,13 @@ def measure_stacks(floor: Path, sizes: list[int], runs: int, pairs: int) -> dict
     is a ratio of figures from the same minutes."""
     with ExitStack() as running:
         processes: dict[int, list[dict[str, PolicyPackProcess]]] = {size: [] for size in sizes}
-        requests: dict[int, Any] = {}
+        stacks = {size: realistic_stack(size) for size in sizes}
+        requests = {size: PolicyPackProcess().analyze_stack_request(stacks[size]) for size in sizes}
         for size in sizes:
             for _pair in range(pairs):
                 pack = all_workers_started(running.enter_context(launched(config=pack_config(size))))
                 noop = all_workers_started(running.enter_context(launched(floor)))
                 processes[size].append({"pack": pack, "floor": noop})
-                requests.setdefault(size, pack.analyze_stack_request(realistic_stack(size)))
                 response = pack.stub.AnalyzeStack(requests[size])  # also the warm-up
                 if response.diagnostics:
                     raise SystemExit(f"the {size}-resource stack should pass: {response.diagnostics[0].message}")
@@ -287,7 +290,7 @@ def measure_stacks(floor: Path, sizes: list[int], runs: int, pairs: int) -> dict
                 **combined([{name: statistics.median(found) for name, found in pair.items()} for pair in times[size]]),
                 "rss": max(peak_rss(pair["pack"]) for pair in processes[size]),
                 "floor rss": max(peak_rss(pair["floor"]) for pair in processes[size]),
-                "rules' resources": sum(1 for r in realistic_stack(size) if r["type"] in COVERED),
+                "rules' resources": sum(1 for r in stacks[size] if r["type"] in COVERED),
             }
             for size in sizes
         }
@@ -415,8 +418,8 @@ def main(argv: list[str] | None = None) -> str:
     args = parser.parse_args(argv)
     text, goals = report(sorted(args.sizes), args.runs, args.requests, args.spawns, args.pairs)
     print(text)
+    sections = {"policy-benchmark": text, "policy-goals": goals}
     for path in args.write:
-        sections = {"policy-benchmark": text, "policy-goals": goals}
         found = [name for name in sections if f"<!-- {name}:start -->" in path.read_text()]
         if not found:
             raise SystemExit(f"{path} has no policy-benchmark or policy-goals section")

@@ -9,8 +9,8 @@ any policy can say the resource type does not concern it. No public API avoids t
 ``Analyze`` and ``AnalyzeStack`` itself, building views that decode each property at most once
 per call and only if a rule reads it (on ``Analyze`` when a rule first reads it; on
 ``AnalyzeStack`` those the stack rules read of the view's type, all at once: ``STACK_READS``),
-and it answers ``Remediate`` without decoding when no remediation covers the type. Everything else (handshake, configuration, enforcement levels,
-the diagnostics' shape) stays the SDK's.
+and it answers ``Remediate`` without decoding when no remediation covers the type. Everything
+else (handshake, configuration, enforcement levels, the diagnostics' shape) stays the SDK's.
 
 What keeps this honest: ``policies/requirements.txt`` pins the pulumi-policy versions it is tested
 against; :func:`sdk_fits` checks the internals it relies on before anything is swapped (the pack
@@ -186,8 +186,8 @@ PROVIDER_READS: Final = ("region",)
 
 
 class StackProps(WireProps):
-    """A stack view's properties: ``names`` decoded at once from ``fields``, any other decoded from the
-    request when a rule first reads it. It holds no protobuf wrapper: ``locate`` finds the
+    """A stack view's properties: ``names`` decoded at once from ``fields``, any other decoded from
+    the request when a rule first reads it. It holds no protobuf wrapper: ``locate`` finds the
     ``Struct`` in the request again (each live wrapper slows every other protobuf access)."""
 
     __slots__ = ("_locate",)
@@ -304,8 +304,8 @@ class Analyzer(SDK_SERVICER):  # type: ignore[misc, valid-type]
 
     def _configure_runtime_settings(self) -> None:
         """Pulumi's runtime settings from the environment, as the SDK sets them before each call so
-        that a policy may read stack config, but once. The engine puts them in the pack's environment at
-        launch (pkg/resource/plugin/analyzer_plugin.go ``constructEnv``: PULUMI_CONFIG, the whole
+        that a policy may read stack config, but once. The engine puts them in the pack's environment
+        at launch (pkg/resource/plugin/analyzer_plugin.go ``constructEnv``: PULUMI_CONFIG, the whole
         stack config as JSON, PULUMI_PROJECT, PULUMI_STACK, PULUMI_DRY_RUN), so they cannot change
         within the process; reading them again cost 44 µs per call (``inspect.signature`` and the
         config's JSON), more than an ``Analyze`` of a type no rule covers costs in all."""
