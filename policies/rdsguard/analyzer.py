@@ -194,7 +194,7 @@ class StackProps(WireProps):
 
     def __init__(self, fields: Any, locate: Callable[[], Any], names: Iterable[str]) -> None:
         self._locate, self._struct = locate, None
-        self._known = known = dict.fromkeys(names)  # most are absent: read only those present
+        self._known = known = dict.fromkeys(names)  # as read() does, without a call per absent name
         for name in names:
             if (field := fields.get(name)) is not None:
                 known[name] = value_of(field)
